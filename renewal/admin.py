@@ -1,0 +1,135 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from renewal import services
+from renewal.models import AuditEvent, CalendarYear, Deadline, District, Organization, User, WorkCalendarDay
+
+admin.site.site_header = "城市更新项目管理平台 · 系统管理"
+admin.site.site_title = "城市更新项目管理平台"
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "short_name"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "district", "department_code", "is_active"]
+    list_filter = ["kind", "district", "department_code", "is_active"]
+    search_fields = ["name", "credit_code"]
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    list_display = ["username", "get_full_name", "role", "organization", "is_active"]
+    list_filter = ["role", "organization__district", "is_active"]
+    list_select_related = ["organization"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("岗位", {"fields": ["organization", "role", "phone"]}),
+    ]
+    add_fieldsets = [
+        *UserAdmin.add_fieldsets,
+        ("岗位", {"fields": ["organization", "role", "phone"]}),
+    ]
+
+
+class ScheduleUploadForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    file = forms.FileField(
+        label="官方放假安排文件",
+        help_text="每行“日期,holiday|workday,说明”，如 2027-02-06,holiday,春节；未列出的日期按周一至周五上班处理。",
+    )
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "status", "source", "confirmed_at", "confirmed_by"]
+    readonly_fields = ["status", "source", "confirmed_at", "confirmed_by"]
+    change_list_template = "admin/renewal/calendaryear/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "confirm/", self.admin_site.admin_view(self.confirm_view), name="renewal_calendaryear_confirm"
+            ),
+            *super().get_urls(),
+        ]
+
+    def confirm_view(self, request):
+        """Load a year's official schedule, mark it confirmed and recompute open deadlines."""
+        form = ScheduleUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                lines = upload.read().decode("utf-8-sig").splitlines()
+                changed = services.confirm_year(
+                    form.cleaned_data["year"], lines, source=upload.name, actor=request.user, request=request
+                )
+            except (ValueError, UnicodeDecodeError) as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.success(
+                    request, f"{form.cleaned_data['year']}年工作日历已确认，重算期限 {len(changed)} 项。"
+                )
+                return redirect("admin:renewal_calendaryear_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": "加载官方放假安排",
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/renewal/calendaryear/confirm.html", context)
+
+
+@admin.register(WorkCalendarDay)
+class WorkCalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "kind", "name", "source"]
+    list_filter = ["is_workday", "kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        changed = services.set_calendar_day(obj, actor=request.user, request=request)
+        if changed:
+            messages.info(request, f"已重算受影响的期限 {len(changed)} 项。")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    list_display = ["subject_repr", "title", "start_date", "due_date", "provisional", "state", "district"]
+    list_filter = ["state", "kind", "provisional", "district"]
+    search_fields = ["subject_repr", "title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_name", "action_label", "object_repr", "from_state", "to_state", "ip"]
+    list_filter = ["action", "district"]
+    search_fields = ["object_repr", "actor_name", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

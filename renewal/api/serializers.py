@@ -1,0 +1,100 @@
+from rest_framework import serializers
+
+from renewal.models import AuditEvent, Deadline, User
+
+
+class MeSerializer(serializers.ModelSerializer):
+    organization = serializers.StringRelatedField()
+    district = serializers.SerializerMethodField()
+    role_label = serializers.CharField(source="get_role_display")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "role", "role_label", "organization", "district"]
+
+    def get_district(self, user) -> str | None:
+        return user.district.name if user.district else None
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    district = serializers.StringRelatedField()
+    responsible_organization = serializers.StringRelatedField()
+    light = serializers.SerializerMethodField()
+    working_days_left = serializers.SerializerMethodField()
+    working_days_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deadline
+        fields = [
+            "id",
+            "subject_repr",
+            "district",
+            "responsible_organization",
+            "kind",
+            "title",
+            "basis",
+            "rule",
+            "amount",
+            "start_date",
+            "due_date",
+            "provisional",
+            "state",
+            "light",
+            "working_days_left",
+            "working_days_overdue",
+            "opened_at",
+            "closed_at",
+            "close_reason",
+        ]
+
+    def _light(self, deadline):
+        return self.context.get("lights", {}).get(deadline.pk)
+
+    def get_light(self, deadline) -> str | None:
+        light = self._light(deadline)
+        return light.light.value if light and deadline.is_open else None
+
+    def get_working_days_left(self, deadline) -> int | None:
+        light = self._light(deadline)
+        return light.working_days_left if light and deadline.is_open else None
+
+    def get_working_days_overdue(self, deadline) -> int | None:
+        light = self._light(deadline)
+        return light.working_days_overdue if light and deadline.is_open else None
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    district = serializers.StringRelatedField()
+    object_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "created_at",
+            "actor_name",
+            "action",
+            "action_label",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "district",
+            "from_state",
+            "to_state",
+            "reason",
+            "data",
+            "ip",
+        ]
+
+    def get_object_type(self, event) -> str | None:
+        return event.content_type.model if event.content_type_id else None
+
+
+class WorkdayAddSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    days = serializers.IntegerField(min_value=0, max_value=5000)
+
+
+class WorkdayBetweenSerializer(serializers.Serializer):
+    first = serializers.DateField()
+    last = serializers.DateField()

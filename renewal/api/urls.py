@@ -1,0 +1,17 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from renewal.api import views
+
+app_name = "renewal-api"
+
+router = DefaultRouter()
+router.register("deadlines", views.DeadlineViewSet, basename="deadline")
+router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("workdays/add/", views.WorkdayAddView.as_view(), name="workdays-add"),
+    path("workdays/between/", views.WorkdayBetweenView.as_view(), name="workdays-between"),
+    *router.urls,
+]

@@ -1,0 +1,103 @@
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from renewal import calendar as workdays
+from renewal.api.permissions import HasRole
+from renewal.api.serializers import (
+    AuditEventSerializer,
+    DeadlineSerializer,
+    MeSerializer,
+    WorkdayAddSerializer,
+    WorkdayBetweenSerializer,
+)
+from renewal.choices import Role
+from renewal.models import AuditEvent, Deadline
+from renewal.selectors import deadlines_with_lights
+
+
+class ScopedViewSetMixin:
+    """Every API queryset goes through visible_to; an object outside scope is 404."""
+
+    permission_classes = [HasRole]
+
+    def get_queryset(self):
+        return self.queryset.visible_to(self.request.user)
+
+
+class DeadlineFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Deadline
+        fields = {"state": ["exact"], "kind": ["exact"], "due_date": ["gte", "lte"], "provisional": ["exact"]}
+
+
+class DeadlineViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Deadline.objects.select_related("district", "responsible_organization")
+    serializer_class = DeadlineSerializer
+    filterset_class = DeadlineFilterSet
+    ordering_fields = ["due_date", "start_date"]
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["lights"] = getattr(self, "_lights", {})
+        return context
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._lights = {row.deadline.pk: row.light for row in deadlines_with_lights(page or [])}
+        return page
+
+    def get_object(self):
+        deadline = super().get_object()
+        self._lights = {row.deadline.pk: row.light for row in deadlines_with_lights([deadline])}
+        return deadline
+
+
+class AuditEventViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = AuditEvent.objects.select_related("district", "content_type")
+    serializer_class = AuditEventSerializer
+    allowed_roles = (Role.STAFF, Role.AUDITOR, Role.ADMINISTRATOR)
+    filterset_fields = ["action"]
+
+
+class MeView(APIView):
+    permission_classes = [HasRole]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class WorkdayAddView(APIView):
+    """N working days after a date (start not counted), as `manage.py workdays add`."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(parameters=[WorkdayAddSerializer])
+    def get(self, request):
+        params = WorkdayAddSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(
+            workdays.add_working_days(params.validated_data["start"], params.validated_data["days"]).as_dict()
+        )
+
+
+class WorkdayBetweenView(APIView):
+    permission_classes = [HasRole]
+
+    @extend_schema(parameters=[WorkdayBetweenSerializer])
+    def get(self, request):
+        params = WorkdayBetweenSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        first, last = params.validated_data["first"], params.validated_data["last"]
+        count, provisional = workdays.working_days_between(first, last)
+        return Response(
+            {
+                "first": first.isoformat(),
+                "last": last.isoformat(),
+                "working_days": count,
+                "provisional": provisional,
+            }
+        )

@@ -1,0 +1,17 @@
+"""The Celery application; tasks are thin wrappers around services."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "renewal.settings")
+
+app = Celery("renewal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Daily sweep of deadlines: refresh lights and provisional flags (supervision adds reminders).
+    "deadline-sweep": {"task": "renewal.tasks.sweep_deadlines", "schedule": crontab(minute=5, hour=0)},
+}

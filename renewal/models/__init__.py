@@ -1,0 +1,6 @@
+from .audit import AuditEvent
+from .calendar import CalendarYear, WorkCalendarDay
+from .deadlines import Deadline
+from .organizations import District, Organization, User
+
+__all__ = ["AuditEvent", "CalendarYear", "Deadline", "District", "Organization", "User", "WorkCalendarDay"]

@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from renewal.permissions import ScopedQuerySet
+
+
+class AuditIsAppendOnly(Exception):
+    """Raised when code tries to change or delete an audit event."""
+
+
+class AuditEventQuerySet(ScopedQuerySet):
+    scope_district = "district"
+    scope_organizations = ("organization",)
+
+    def update(self, **kwargs):
+        raise AuditIsAppendOnly("审计记录只能追加，不能修改。")
+
+    def delete(self):
+        raise AuditIsAppendOnly("审计记录只能追加，不能删除。")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditIsAppendOnly("审计记录只能追加，不能修改。")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AuditIsAppendOnly("审计记录只能追加，不能修改。")
+
+    def for_object(self, obj):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=str(obj.pk),
+        )
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, from which state to which, why, when and from where.
+
+    Append-only: the ORM refuses updates and deletes, and on PostgreSQL a trigger refuses them too.
+    """
+
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    action_label = models.CharField("操作名称", max_length=120, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    district = models.ForeignKey(
+        "renewal.District",
+        verbose_name="区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "renewal.Organization",
+        verbose_name="对象所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    from_state = models.CharField("原状态", max_length=64, blank=True)
+    to_state = models.CharField("新状态", max_length=64, blank=True)
+    reason = models.TextField("原因/说明", blank=True)
+    data = models.JSONField("详情", default=dict, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = verbose_name_plural = "审计记录"
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action_label or self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditIsAppendOnly("审计记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditIsAppendOnly("审计记录只能追加，不能删除。")

@@ -1,0 +1,98 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from renewal.choices import DeadlineRule, DeadlineState
+from renewal.permissions import ScopedQuerySet
+
+
+class DeadlineQuerySet(ScopedQuerySet):
+    scope_district = "district"
+    scope_organizations = ("responsible_organization", "subject_organization")
+
+    def open(self):
+        return self.filter(state=DeadlineState.OPEN)
+
+    def for_subject(self, subject):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
+            object_id=subject.pk,
+        )
+
+    # A department sees the deadlines it is responsible for, not every deadline of its district.
+    scope_reviewer = staticmethod(lambda user: models.Q(responsible_organization_id=user.organization_id))
+
+
+class Deadline(models.Model):
+    """A statutory time limit on some object: a row, so sweeps and lists read it with one query.
+
+    The due date is computed from the calendar table when the deadline is opened and recomputed when a
+    calendar year is confirmed; never from timedelta for working days.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    subject_repr = models.CharField("对象", max_length=200)
+    district = models.ForeignKey(
+        "renewal.District",
+        verbose_name="区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    responsible_organization = models.ForeignKey(
+        "renewal.Organization",
+        verbose_name="责任单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deadlines",
+    )
+    subject_organization = models.ForeignKey(
+        "renewal.Organization",
+        verbose_name="对象所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="实施主体据此看到与本单位项目有关的期限",
+    )
+    kind = models.CharField("期限类型", max_length=64, db_index=True)
+    title = models.CharField("名称", max_length=120)
+    basis = models.CharField("依据", max_length=200, blank=True)
+    rule = models.CharField("计算规则", max_length=20, choices=DeadlineRule.choices)
+    amount = models.PositiveIntegerField("期限长度")
+    start_date = models.DateField("起算日")
+    due_date = models.DateField("到期日", db_index=True)
+    provisional = models.BooleanField("暂定", default=False, help_text="计算涉及尚未确认的年度日历")
+    state = models.CharField("状态", max_length=16, choices=DeadlineState.choices, default=DeadlineState.OPEN)
+    opened_at = models.DateTimeField("开启时间", auto_now_add=True)
+    closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    close_reason = models.CharField("关闭原因", max_length=200, blank=True)
+
+    objects = DeadlineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = verbose_name_plural = "办理期限"
+        indexes = [
+            models.Index(fields=["state", "due_date"], name="deadline_state_due"),
+            models.Index(fields=["content_type", "object_id", "state"], name="deadline_subject_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject_repr}：{self.title}（{self.due_date:%Y-%m-%d}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == DeadlineState.OPEN
+
+    def describe_amount(self) -> str:
+        unit = "个工作日" if self.rule == DeadlineRule.WORKING_DAYS else "年"
+        return f"{self.amount}{unit}"

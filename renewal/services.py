@@ -1,0 +1,305 @@
+"""Kernel services: the audit trail, deadlines and the working calendar.
+
+Every state change in the portal goes through a service that writes an AuditEvent with `record_event`
+and opens or closes Deadline rows with `open_deadline` / `close_deadlines`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from renewal import calendar as workdays
+from renewal.choices import CalendarDayKind, CalendarYearStatus, DeadlineRule, DeadlineState
+from renewal.models import AuditEvent, CalendarYear, Deadline, WorkCalendarDay
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _scope_of(obj):
+    """(district, owning organisation) of an object, for scoping its audit events and deadlines."""
+    district = getattr(obj, "district", None)
+    organization = None
+    owner = getattr(obj, "scope_owner", None)
+    if callable(owner):
+        organization = owner()
+    return district, organization
+
+
+def record_event(
+    *,
+    actor,
+    action: str,
+    action_label: str = "",
+    obj=None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict | None = None,
+    request=None,
+    district=None,
+    organization=None,
+) -> AuditEvent:
+    """Append one audit event. The only way the application writes to the audit trail."""
+    obj_district, obj_organization = _scope_of(obj) if obj is not None else (None, None)
+    actor = actor if actor is not None and actor.is_authenticated else None
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_name=(actor.get_full_name() or actor.username) if actor else "系统",
+        action=action,
+        action_label=action_label,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        if obj is not None
+        else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        district=district or obj_district,
+        organization=organization or obj_organization,
+        from_state=from_state or "",
+        to_state=to_state or "",
+        reason=reason or "",
+        data=data or {},
+        ip=client_ip(request),
+    )
+
+
+def compute_due(rule: str, start: datetime.date, amount: int) -> tuple[datetime.date, bool]:
+    """Due date and provisional flag of a deadline, from the calendar table."""
+    if rule == DeadlineRule.WORKING_DAYS:
+        answer = workdays.add_working_days(start, amount)
+        return answer.due, answer.provisional
+    if rule == DeadlineRule.CALENDAR_YEARS:
+        # 民法典 第二百零三条: a period ending on a holiday ends on the next working day.
+        return workdays.next_working_day_on_or_after(workdays.add_calendar_years(start, amount))
+    raise ValueError(f"unknown deadline rule {rule!r}")
+
+
+def open_deadline(
+    subject,
+    *,
+    kind: str,
+    title: str,
+    rule: str,
+    amount: int,
+    start: datetime.date,
+    responsible_organization=None,
+    basis: str = "",
+    actor=None,
+) -> Deadline:
+    due, provisional = compute_due(rule, start, amount)
+    district, organization = _scope_of(subject)
+    deadline = Deadline.objects.create(
+        content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
+        object_id=subject.pk,
+        subject_repr=str(subject)[:200],
+        district=district,
+        subject_organization=organization,
+        responsible_organization=responsible_organization,
+        kind=kind,
+        title=title,
+        basis=basis,
+        rule=rule,
+        amount=amount,
+        start_date=start,
+        due_date=due,
+        provisional=provisional,
+    )
+    record_event(
+        actor=actor,
+        action="deadline.open",
+        action_label=f"开启期限：{title}",
+        obj=subject,
+        to_state=due.isoformat(),
+        data={
+            "deadline": deadline.pk,
+            "kind": kind,
+            "start": start.isoformat(),
+            "due": due.isoformat(),
+            "provisional": provisional,
+        },
+    )
+    return deadline
+
+
+def close_deadlines(subject, *, kinds=None, state=DeadlineState.MET, reason: str = "", actor=None) -> int:
+    """Close the subject's open deadlines (of the given kinds); returns how many were closed."""
+    open_rows = Deadline.objects.for_subject(subject).open()
+    if kinds is not None:
+        open_rows = open_rows.filter(kind__in=list(kinds))
+    closed = 0
+    now = timezone.now()
+    for deadline in open_rows.select_for_update():
+        deadline.state, deadline.closed_at, deadline.close_reason = state, now, reason[:200]
+        deadline.closed_by = actor if actor is not None and actor.is_authenticated else None
+        deadline.save(update_fields=["state", "closed_at", "close_reason", "closed_by"])
+        record_event(
+            actor=actor,
+            action="deadline.close",
+            action_label=f"关闭期限：{deadline.title}",
+            obj=subject,
+            from_state=DeadlineState.OPEN,
+            to_state=state,
+            reason=reason,
+            data={"deadline": deadline.pk, "kind": deadline.kind, "due": deadline.due_date.isoformat()},
+        )
+        closed += 1
+    return closed
+
+
+# --- working calendar ------------------------------------------------------------------------------
+
+
+def parse_schedule(lines, year: int) -> dict[datetime.date, tuple[bool, str, str]]:
+    """Parse an official schedule: `YYYY-MM-DD,holiday|workday[,name]` per line ('#' comments).
+
+    Returns {date: (is_workday, kind, name)} for the listed days; raises ValueError with the line number.
+    """
+    listed: dict[datetime.date, tuple[bool, str, str]] = {}
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line or line.startswith("#"):
+            continue
+        parts = [part.strip() for part in line.replace("\t", ",").split(",")]
+        if len(parts) < 2:
+            raise ValueError(f"第{number}行格式应为“日期,holiday|workday[,说明]”：{line}")
+        try:
+            day = datetime.date.fromisoformat(parts[0])
+        except ValueError as exc:
+            raise ValueError(f"第{number}行日期格式错误（应为YYYY-MM-DD）：{parts[0]}") from exc
+        if day.year != year:
+            raise ValueError(f"第{number}行日期 {day} 不在 {year} 年")
+        kind = parts[1].lower()
+        name = parts[2] if len(parts) > 2 else ""
+        if kind in {"holiday", "休", "假"}:
+            listed[day] = (False, CalendarDayKind.HOLIDAY, name)
+        elif kind in {"workday", "班", "上班"}:
+            listed[day] = (True, CalendarDayKind.MAKEUP_WORKDAY, name or "调休上班")
+        else:
+            raise ValueError(f"第{number}行类型应为 holiday 或 workday：{parts[1]}")
+    return listed
+
+
+def write_year(year: int, listed: dict, *, status: str, source: str, actor=None) -> CalendarYear:
+    """Replace a year's days: listed days as given, every other day by the weekday rule."""
+    day = datetime.date(year, 1, 1)
+    rows = []
+    while day.year == year:
+        if day in listed:
+            is_workday, kind, name = listed[day]
+        else:
+            is_workday = day.weekday() < 5
+            kind, name = (CalendarDayKind.WORKDAY if is_workday else CalendarDayKind.WEEKEND), ""
+        rows.append(WorkCalendarDay(date=day, is_workday=is_workday, kind=kind, name=name, source=source))
+        day += datetime.timedelta(days=1)
+    WorkCalendarDay.objects.filter(date__year=year).delete()
+    WorkCalendarDay.objects.bulk_create(rows)
+    confirmed = status == CalendarYearStatus.CONFIRMED
+    calendar_year, _ = CalendarYear.objects.update_or_create(
+        year=year,
+        defaults={
+            "status": status,
+            "source": source[:200],
+            "confirmed_at": timezone.now() if confirmed else None,
+            "confirmed_by": actor if confirmed and actor is not None and actor.is_authenticated else None,
+        },
+    )
+    return calendar_year
+
+
+@transaction.atomic
+def confirm_year(
+    year: int, lines, *, source: str, actor=None, request=None
+) -> list[tuple[Deadline, datetime.date]]:
+    """Load the official schedule of a year, mark it confirmed and recompute dependent deadlines.
+
+    Returns the deadlines whose due date changed, each with its old due date.
+    """
+    listed = parse_schedule(lines, year)
+    previous = CalendarYear.objects.filter(year=year).first()
+    write_year(year, listed, status=CalendarYearStatus.CONFIRMED, source=source, actor=actor)
+    record_event(
+        actor=actor,
+        action="calendar.confirm",
+        action_label=f"确认{year}年工作日历",
+        from_state=previous.status if previous else "",
+        to_state=CalendarYearStatus.CONFIRMED,
+        reason=f"加载官方放假安排：{source}",
+        data={"year": year, "listed_days": len(listed)},
+        request=request,
+    )
+    return recompute_open_deadlines(
+        first=datetime.date(year, 1, 1),
+        last=datetime.date(year, 12, 31),
+        actor=actor,
+        request=request,
+        reason=f"{year}年工作日历已确认",
+    )
+
+
+def recompute_open_deadlines(*, first, last, actor=None, request=None, reason="") -> list:
+    """Recompute open deadlines whose counted days may touch [first, last]; audit each changed due date."""
+    changed = []
+    candidates = (
+        Deadline.objects.open().filter(start_date__lte=last).filter(due_date__gte=first).select_for_update()
+    )
+    for deadline in candidates:
+        due, provisional = compute_due(deadline.rule, deadline.start_date, deadline.amount)
+        if due == deadline.due_date and provisional == deadline.provisional:
+            continue
+        old_due = deadline.due_date
+        deadline.due_date, deadline.provisional = due, provisional
+        deadline.save(update_fields=["due_date", "provisional"])
+        if due != old_due:
+            changed.append((deadline, old_due))
+            record_event(
+                actor=actor,
+                action="deadline.recompute",
+                action_label=f"重算期限：{deadline.title}",
+                obj=deadline.subject or deadline,
+                district=deadline.district,
+                organization=deadline.subject_organization,
+                from_state=old_due.isoformat(),
+                to_state=due.isoformat(),
+                reason=reason,
+                data={"deadline": deadline.pk, "kind": deadline.kind, "provisional": provisional},
+                request=request,
+            )
+    return changed
+
+
+def set_calendar_day(day: WorkCalendarDay, *, actor=None, request=None) -> list:
+    """An administrator changed one day: save it and recompute the open deadlines it may move."""
+    with transaction.atomic():
+        old = WorkCalendarDay.objects.filter(pk=day.pk).values_list("is_workday", flat=True).first()
+        day.save()
+        record_event(
+            actor=actor,
+            action="calendar.day",
+            action_label=f"修改工作日历：{day.date:%Y-%m-%d}",
+            from_state="" if old is None else ("工作日" if old else "休息日"),
+            to_state="工作日" if day.is_workday else "休息日",
+            data={"date": day.date.isoformat(), "kind": day.kind, "name": day.name},
+            request=request,
+        )
+        return recompute_open_deadlines(
+            first=day.date,
+            last=day.date,
+            actor=actor,
+            request=request,
+            reason=f"工作日历 {day.date:%Y-%m-%d} 已修改",
+        )
+
+
+def sweep_open_deadlines() -> int:
+    """Daily check that every open deadline still matches the calendar table; returns how many moved."""
+    with transaction.atomic():
+        return len(
+            recompute_open_deadlines(first=datetime.date.min, last=datetime.date.max, reason="每日期限巡检")
+        )

@@ -1,0 +1,14 @@
+"""Test settings: the production settings with eager Celery and fast hashing.
+
+The real-worker test (tests/renewal/test_celery_worker.py) switches eager mode off for itself.
+"""
+
+from .settings import *  # noqa: F403
+from .settings import VAR_DIR
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "test-media"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

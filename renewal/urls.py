@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from renewal import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deadlines/", views.DeadlineListView.as_view(), name="deadline_list"),
+    path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("calendar/", views.CalendarView.as_view(), name="calendar"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("renewal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]

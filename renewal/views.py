@@ -1,0 +1,157 @@
+"""Kernel pages: role home pages, deadlines with traffic lights, the audit trail, the calendar."""
+
+import datetime
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views import View
+from django.views.generic import TemplateView
+
+from renewal import calendar as workdays
+from renewal.choices import DeadlineState, Light, Role
+from renewal.forms import WorkdayForm
+from renewal.models import AuditEvent, CalendarYear, Deadline, WorkCalendarDay
+from renewal.selectors import deadlines_with_lights
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Views declare the roles that may use them; generated tests read `allowed_roles`."""
+
+    allowed_roles: tuple = tuple(Role)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        role = Role.ADMINISTRATOR if request.user.is_superuser else request.user.role
+        if role not in self.allowed_roles:
+            raise PermissionDenied("您的角色不能使用此页面。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+HOME_TEMPLATES = {
+    Role.STAFF: "renewal/home_staff.html",
+    Role.REVIEWER: "renewal/home_reviewer.html",
+    Role.ENTITY: "renewal/home_entity.html",
+    Role.LEADERSHIP: "renewal/home_leadership.html",
+    Role.AUDITOR: "renewal/home_auditor.html",
+    Role.ADMINISTRATOR: "renewal/home_administrator.html",
+}
+
+
+class HomeView(RoleRequiredMixin, TemplateView):
+    def get_template_names(self):
+        user = self.request.user
+        return [HOME_TEMPLATES[Role.ADMINISTRATOR if user.is_superuser else Role(user.role)]]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        rows = deadlines_with_lights(Deadline.objects.visible_to(user).open()[:200])
+        counts = {light: 0 for light in Light}
+        for row in rows:
+            counts[row.light.light] += 1
+        context.update(
+            deadlines=rows[:10],
+            light_counts=[(Light(light), count) for light, count in counts.items()],
+            open_deadline_count=len(rows),
+            recent_events=AuditEvent.objects.visible_to(user).select_related("district")[:10],
+            calendar_years=CalendarYear.objects.all(),
+        )
+        return context
+
+
+class DeadlineListView(RoleRequiredMixin, View):
+    allowed_roles = (
+        Role.STAFF,
+        Role.REVIEWER,
+        Role.ENTITY,
+        Role.LEADERSHIP,
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+    )
+    page_size = 50
+
+    def get(self, request):
+        queryset = Deadline.objects.visible_to(request.user).select_related(
+            "district", "responsible_organization"
+        )
+        state = request.GET.get("state", DeadlineState.OPEN)
+        if state in DeadlineState.values:
+            queryset = queryset.filter(state=state)
+        kind = request.GET.get("kind")
+        if kind:
+            queryset = queryset.filter(kind=kind)
+        sort = request.GET.get("sort", "due_date")
+        if sort.lstrip("-") in {"due_date", "start_date", "title", "subject_repr"}:
+            queryset = queryset.order_by(sort, "pk")
+        page = Paginator(queryset, self.page_size).get_page(request.GET.get("page"))
+        rows = deadlines_with_lights(page.object_list)
+        return render(
+            request,
+            "renewal/deadline_list.html",
+            {
+                "page": page,
+                "rows": rows,
+                "state": state,
+                "states": DeadlineState.choices,
+                "sort": sort,
+            },
+        )
+
+
+class AuditListView(RoleRequiredMixin, View):
+    allowed_roles = (Role.STAFF, Role.AUDITOR, Role.ADMINISTRATOR)
+
+    def get(self, request):
+        queryset = AuditEvent.objects.visible_to(request.user).select_related("district")
+        action = request.GET.get("action", "").strip()
+        if action:
+            queryset = queryset.filter(action__startswith=action)
+        page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+        return render(request, "renewal/audit_list.html", {"page": page, "action": action})
+
+
+class CalendarView(RoleRequiredMixin, View):
+    """The working calendar of a month, and a working-day calculator for staff."""
+
+    def get(self, request):
+        today = workdays.today()
+        try:
+            year = int(request.GET.get("year", today.year))
+            month = int(request.GET.get("month", today.month))
+            first = datetime.date(year, month, 1)
+        except ValueError:
+            year, month, first = today.year, today.month, today.replace(day=1)
+        last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        days = {d.date: d for d in WorkCalendarDay.objects.filter(date__gte=first, date__lte=last)}
+        weeks, week = [], [None] * first.weekday()
+        day = first
+        while day <= last:
+            week.append({"date": day, "row": days.get(day)})
+            if len(week) == 7:
+                weeks.append(week)
+                week = []
+            day += datetime.timedelta(days=1)
+        if week:
+            weeks.append(week + [None] * (7 - len(week)))
+        form = WorkdayForm(request.GET if "start" in request.GET else None)
+        answer = form.answer() if form.is_bound and form.is_valid() else None
+        previous = first - datetime.timedelta(days=1)
+        following = last + datetime.timedelta(days=1)
+        year_row = CalendarYear.objects.filter(year=year).first()
+        return render(
+            request,
+            "renewal/calendar.html",
+            {
+                "weeks": weeks,
+                "first": first,
+                "year_row": year_row,
+                "form": form,
+                "answer": answer,
+                "previous": previous,
+                "following": following,
+                "weekdays": "一二三四五六日",
+            },
+        )
