@@ -1,0 +1,33 @@
+import pytest
+
+from renewal.choices import Role
+from tests import factories
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(Role.STAFF, district_code="110102") → a user with a fitting organisation."""
+    return factories.user
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(Role.STAFF)
+
+
+@pytest.fixture
+def entity_user(make_user):
+    return make_user(Role.ENTITY)
+
+
+@pytest.fixture
+def administrator(make_user):
+    return make_user(Role.ADMINISTRATOR, district_code=None)
+
+
+@pytest.fixture
+def users_by_role(make_user):
+    """One user of every role in 海淀区 (administrator at city level)."""
+    return {
+        role: make_user(role, district_code=None if role == Role.ADMINISTRATOR else "110108") for role in Role
+    }
