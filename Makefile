@@ -25,8 +25,9 @@ demo: migrate
 run: demo
 	$(PY) manage.py runportal
 
+# PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS="tests/renewal -x".
 test: setup
-	$(PY) scripts/run_tests.py
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(PY) -m ruff check .
