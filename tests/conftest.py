@@ -31,3 +31,21 @@ def users_by_role(make_user):
     return {
         role: make_user(role, district_code=None if role == Role.ADMINISTRATOR else "110108") for role in Role
     }
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests flush the database; put the migration-made reference data back first.
+
+    (serialized_rollback cannot be relied on: once Playwright's event loop runs, Django hands out a
+    different connection object that lacks the serialized snapshot.)
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from renewal.reference import ensure_reference_data
+
+        ensure_reference_data()

@@ -2,29 +2,17 @@
 
 from django.db import migrations
 
-DISTRICTS = [
-    ("110101", "东城区", "东城"), ("110102", "西城区", "西城"), ("110105", "朝阳区", "朝阳"),
-    ("110106", "丰台区", "丰台"), ("110107", "石景山区", "石景山"), ("110108", "海淀区", "海淀"),
-    ("110109", "门头沟区", "门头沟"), ("110111", "房山区", "房山"), ("110112", "通州区", "通州"),
-    ("110113", "顺义区", "顺义"), ("110114", "昌平区", "昌平"), ("110115", "大兴区", "大兴"),
-    ("110116", "怀柔区", "怀柔"), ("110117", "平谷区", "平谷"), ("110118", "密云区", "密云"),
-    ("110119", "延庆区", "延庆"), ("BDA", "北京经济技术开发区", "经开区"),
-]
-
-# The calendar years seeded at install time; `manage.py seed_calendar` adds later ones.
-SEED_YEARS = range(2020, 2028)
-
 
 def add_districts(apps, schema_editor):
-    District = apps.get_model("renewal", "District")
-    for code, name, short in DISTRICTS:
-        District.objects.get_or_create(code=code, defaults={"name": name, "short_name": short})
+    from renewal.reference import ensure_districts
+
+    ensure_districts(apps.get_model("renewal", "District"))
 
 
 def seed_calendar(apps, schema_editor):
-    from renewal.calendar_seed import seed_years
+    from renewal.reference import ensure_calendar
 
-    seed_years(apps.get_model("renewal", "CalendarYear"), apps.get_model("renewal", "WorkCalendarDay"), SEED_YEARS)
+    ensure_calendar(apps.get_model("renewal", "CalendarYear"), apps.get_model("renewal", "WorkCalendarDay"))
 
 
 AUDIT_TRIGGER = """

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from renewal.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED_HOME = {
     "admin": ("系统管理", ["系统管理", "工作日历"]),

@@ -20,7 +20,7 @@ ROOT = Path(settings.BASE_DIR)
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_real_worker_executes_task_against_redis_and_postgresql(tmp_path):
     need_postgresql()
     broker = need_redis()

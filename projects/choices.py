@@ -1,0 +1,71 @@
+"""Status and type constants of the project library, with Chinese labels and badge colours."""
+
+from django.db import models
+
+
+class Path(models.TextChoices):
+    """Haidian guidance 三: two ways a project is carried out."""
+
+    JOINT_REVIEW = "joint_review", "实施方案联合审查类"
+    OTHER = "other", "按其他路径实施类"
+
+
+class GenerationMode(models.TextChoices):
+    GOVERNMENT_PLANNING = "government_planning", "政府谋划"
+    MARKET_APPLICATION = "market_application", "市场申报"
+
+
+class Stage(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已受理"
+    UNDER_REVIEW = "under_review", "入库联合审查中"
+    SUPPLEMENT = "supplement", "待补正"
+    REJECTED = "rejected", "未予入库"
+    RESERVE = "reserve", "储备项目"
+    IMPLEMENTATION = "implementation", "实施项目"
+
+    @property
+    def badge(self) -> str:
+        return {
+            "draft": "secondary",
+            "submitted": "info",
+            "under_review": "primary",
+            "supplement": "warning",
+            "rejected": "dark",
+            "reserve": "success",
+            "implementation": "success",
+        }[self.value]
+
+
+class Library(models.TextChoices):
+    NONE = "none", "未入库"
+    RESERVE = "reserve", "储备项目库"
+    IMPLEMENTATION = "implementation", "实施项目库"
+    EXITED = "exited", "已出库"
+
+
+class Source(models.TextChoices):
+    APPLICATION = "application", "入库申请"
+    IMPORT = "import", "信息导入"
+
+
+class Opinion(models.TextChoices):
+    PENDING = "pending", "待审查"
+    AGREE = "agree", "同意"
+    DISAGREE = "disagree", "不同意"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", "待确认"
+    COMMITTED = "committed", "已导入"
+    FAILED = "failed", "有错误"
+
+
+# Deadline kinds opened by intake (Haidian guidance 三(一)2、3).
+DEADLINE_INTAKE_REVIEW = "intake_review"
+DEADLINE_ADMISSION_NOTICE = "admission_notice"
+INTAKE_DEADLINES = (DEADLINE_INTAKE_REVIEW, DEADLINE_ADMISSION_NOTICE)
+
+REGIONAL_CATEGORY_CODE = "regional"
+
+ATTACHMENT_KINDS = ["申报材料", "项目位置图", "权属证明", "资金匡算", "主体确认文件", "其他"]

@@ -1,0 +1,293 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.db.models import Q
+
+from projects.choices import GenerationMode, ImportStatus, Library, Opinion, Path, Source, Stage
+from renewal.choices import DepartmentCode
+from renewal.models import Attachment, Deadline
+from renewal.permissions import ScopedQuerySet
+
+
+class Category(models.Model):
+    """One of the five categories of 北京市城市更新条例 第二条."""
+
+    code = models.SlugField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = verbose_name_plural = "项目类别"
+
+    def __str__(self):
+        return self.name
+
+
+class SubType(models.Model):
+    """A sub-type of a category with its lead department (Haidian guidance 二)."""
+
+    category = models.ForeignKey(
+        Category, verbose_name="类别", on_delete=models.PROTECT, related_name="sub_types"
+    )
+    name = models.CharField("名称", max_length=60)
+    lead_department = models.CharField("牵头部门", max_length=32, choices=DepartmentCode.choices)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["category__order", "order", "pk"]
+        verbose_name = verbose_name_plural = "项目子类"
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="subtype_unique_per_category")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectQuerySet(ScopedQuerySet):
+    scope_district = "district"
+    scope_organizations = ("implementing_entity", "coordinating_entity")
+
+    def in_library(self):
+        return self.exclude(library=Library.NONE)
+
+
+class Project(models.Model):
+    """An urban-renewal project from its intake application to leaving the library (DOMAIN.md §3)."""
+
+    district = models.ForeignKey(
+        "renewal.District", verbose_name="区", on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField("项目编号", max_length=40, blank=True, help_text="受理时生成；导入项目沿用原编号")
+    name = models.CharField("项目名称", max_length=200)
+    category = models.ForeignKey(
+        Category, verbose_name="类别", null=True, blank=True, on_delete=models.PROTECT
+    )
+    sub_type = models.ForeignKey(
+        SubType, verbose_name="子类", null=True, blank=True, on_delete=models.PROTECT
+    )
+    generation_mode = models.CharField(
+        "生成方式", max_length=32, choices=GenerationMode.choices, default=GenerationMode.MARKET_APPLICATION
+    )
+    path = models.CharField("实施路径", max_length=20, choices=Path.choices, default=Path.OTHER)
+    # Joint review measures 第二条 (2)–(4): any of these puts the project on the joint-review path.
+    changes_land_or_building = models.BooleanField(
+        "涉及用地功能、建筑规模或高度调整，土地用途转换、土地利用方式改变、使用五年过渡期政策或业态和经营方式重大变化",
+        default=False,
+    )
+    involves_public_interest = models.BooleanField("涉及公共利益、公共安全", default=False)
+    designated_by_government = models.BooleanField("区政府确定需编制实施方案", default=False)
+    coordinating_entity = models.ForeignKey(
+        "renewal.Organization",
+        verbose_name="统筹主体",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coordinated_projects",
+    )
+    implementing_entity = models.ForeignKey(
+        "renewal.Organization",
+        verbose_name="实施主体",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="implemented_projects",
+    )
+    property_right_holders = models.TextField("物业权利人", blank=True, help_text="每行一个")
+    location = models.CharField("项目位置", max_length=200, blank=True)
+    land_area = models.DecimalField(
+        "用地面积（平方米）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    building_area = models.DecimalField(
+        "建筑面积（平方米）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    renewal_goal = models.TextField("更新目标", blank=True)
+    total_investment = models.DecimalField(
+        "总投资（万元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    funding_sources = models.TextField("资金来源", blank=True)
+    stage = models.CharField("阶段", max_length=32, choices=Stage.choices, default=Stage.DRAFT)
+    library = models.CharField("项目库", max_length=20, choices=Library.choices, default=Library.NONE)
+    source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.APPLICATION)
+    intake_round = models.PositiveSmallIntegerField("受理轮次", default=0)
+    received_on = models.DateField("受理日", null=True, blank=True)
+    first_received_on = models.DateField("首次收件日", null=True, blank=True)
+    admitted_on = models.DateField("入库日", null=True, blank=True)
+    implementation_on = models.DateField("转入实施库日", null=True, blank=True)
+    rejected_on = models.DateField("不予入库日", null=True, blank=True)
+    rejection_reason = models.TextField("不予入库理由", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    deadlines = GenericRelation(Deadline)
+    attachments = GenericRelation(Attachment)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = verbose_name_plural = "城市更新项目"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "code"], condition=~Q(code=""), name="project_code_unique_per_district"
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "stage"], name="project_district_stage")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}".strip()
+
+    def scope_owner(self):
+        """The organisation whose users see this project (scoping of its events, deadlines, files)."""
+        return self.implementing_entity or self.coordinating_entity
+
+    @property
+    def is_regional(self) -> bool:
+        from projects.choices import REGIONAL_CATEGORY_CODE
+
+        return self.category is not None and self.category.code == REGIONAL_CATEGORY_CODE
+
+    @property
+    def total_investment_yi(self):
+        """Total investment in 亿元 (stored in 万元)."""
+        return None if self.total_investment is None else self.total_investment / 10000
+
+
+class IntakeOpinionQuerySet(ScopedQuerySet):
+    scope_district = "project__district"
+    scope_organizations = ("project__implementing_entity", "project__coordinating_entity")
+    scope_reviewer = staticmethod(lambda user: Q(department_id=user.organization_id))
+
+
+class IntakeOpinion(models.Model):
+    """A department's opinion on an intake application routed to it (intake joint review)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="intake_opinions")
+    round = models.PositiveSmallIntegerField("受理轮次")
+    department = models.ForeignKey(
+        "renewal.Organization", verbose_name="部门", on_delete=models.PROTECT, related_name="+"
+    )
+    routed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    routed_at = models.DateTimeField("分送时间", auto_now_add=True)
+    opinion = models.CharField("意见", max_length=16, choices=Opinion.choices, default=Opinion.PENDING)
+    text = models.TextField("意见说明", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("答复时间", null=True, blank=True)
+
+    objects = IntakeOpinionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round", "pk"]
+        verbose_name = verbose_name_plural = "入库审查意见"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "round", "department"], name="intake_opinion_once_per_round"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.department}：{self.get_opinion_display()}"
+
+    @property
+    def district(self):
+        return self.project.district
+
+    def scope_owner(self):
+        return self.project.scope_owner()
+
+
+class SupplementRequest(models.Model):
+    """A 补正 round: what staff asked for, and when the complete materials came back."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="supplement_requests")
+    round = models.PositiveSmallIntegerField("受理轮次")
+    items = models.TextField("需补正内容")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField("补正通知时间", auto_now_add=True)
+    response = models.TextField("补正说明", blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_on = models.DateField("材料补齐日", null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "pk"]
+        verbose_name = verbose_name_plural = "补正记录"
+
+    def __str__(self):
+        return f"第{self.round}轮补正"
+
+
+class AdmissionNoticeQuerySet(ScopedQuerySet):
+    scope_district = "district"
+    scope_organizations = ("project__implementing_entity", "project__coordinating_entity")
+
+
+class AdmissionNotice(models.Model):
+    """《北京市城市更新项目纳入储备项目库通知书》, numbered per district and year."""
+
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="admission_notice")
+    district = models.ForeignKey("renewal.District", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    sequence = models.PositiveIntegerField("序号")
+    number = models.CharField("文号", max_length=60, unique=True)
+    issued_on = models.DateField("发文日期")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issuer_name = models.CharField("发文单位", max_length=120)
+
+    objects = AdmissionNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        verbose_name = verbose_name_plural = "入库通知书"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "sequence"], name="notice_sequence_per_district_year"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class ImportBatchQuerySet(ScopedQuerySet):
+    scope_district = "uploaded_by__organization__district"
+    scope_organizations = ()
+
+
+class ImportBatch(models.Model):
+    """An uploaded 入库项目清单 workbook: previewed first, imported only when staff confirm."""
+
+    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=255)
+    library = models.CharField("入库类型", max_length=20, choices=Library.choices, default=Library.RESERVE)
+    status = models.CharField(
+        "状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    row_count = models.PositiveIntegerField("行数", default=0)
+    total_investment_yi = models.DecimalField("总投资（亿元）", max_digits=16, decimal_places=4, default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = verbose_name_plural = "项目清单导入"
+
+    def __str__(self):
+        return self.original_name
