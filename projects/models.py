@@ -158,6 +158,10 @@ class Project(models.Model):
         return self.category is not None and self.category.code == REGIONAL_CATEGORY_CODE
 
     @property
+    def stage_badge(self) -> str:
+        return Stage(self.stage).badge
+
+    @property
     def total_investment_yi(self):
         """Total investment in 亿元 (stored in 万元)."""
         return None if self.total_investment is None else self.total_investment / 10000

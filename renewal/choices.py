@@ -52,6 +52,7 @@ class DepartmentCode(models.TextChoices):
     EDUCATION = "education", "区教委"
     CIVIL_AFFAIRS = "civil_affairs", "区民政局"
     WATER = "water", "区水务局"
+    SPORTS = "sports", "区体育局"
     ZGC = "zgc", "中关村科学城管委会"
 
 

@@ -12,6 +12,10 @@ urlpatterns = [
     path("deadlines/", views.DeadlineListView.as_view(), name="deadline_list"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
     path("calendar/", views.CalendarView.as_view(), name="calendar"),
+    path(
+        "attachments/<int:pk>/download/", views.AttachmentDownloadView.as_view(), name="attachment_download"
+    ),
+    path("projects/", include("projects.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("renewal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

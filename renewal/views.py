@@ -155,3 +155,40 @@ class CalendarView(RoleRequiredMixin, View):
                 "weekdays": "一二三四五六日",
             },
         )
+
+
+class AttachmentDownloadView(RoleRequiredMixin, View):
+    """Serve a file only to users who may see both the attachment and the object it belongs to."""
+
+    def get(self, request, pk):
+        from django.http import FileResponse, Http404
+
+        from renewal.models import Attachment
+        from renewal.permissions import get_visible_or_404
+        from renewal.services import record_event
+
+        attachment = get_visible_or_404(
+            Attachment.objects.select_related("content_type"), request.user, pk=pk
+        )
+        subject_model = attachment.content_type.model_class()
+        manager = subject_model.objects
+        if (
+            not hasattr(manager, "visible_to")
+            or not manager.visible_to(request.user).filter(pk=attachment.object_id).exists()
+        ):
+            raise Http404("未找到该文件，或您无权查看。")
+        record_event(
+            actor=request.user,
+            action="attachment.download",
+            action_label="下载附件",
+            obj=attachment.subject,
+            to_state=attachment.original_name,
+            data={"attachment": attachment.pk},
+            request=request,
+        )
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.mime_type,
+        )

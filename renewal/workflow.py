@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from renewal.choices import DeadlineState
 from renewal.services import record_event
 
 
@@ -26,6 +27,20 @@ class TransitionRefused(Exception):
 
 
 Guard = Callable[..., str | None]  # returns a message (what is missing) or None
+
+# Every workflow registers its state labels here, so audit trails can show 已受理 rather than "submitted".
+_STATE_LABELS: dict[str, str] = {}
+
+
+def register_state_labels(labels: dict[str, str]) -> None:
+    _STATE_LABELS.update({str(code): str(label) for code, label in labels.items()})
+
+
+def state_label(code: str) -> str:
+    return _STATE_LABELS.get(code, code)
+
+
+register_state_labels(dict(DeadlineState.choices))
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,7 @@ class Workflow:
 
     def __post_init__(self):
         self._by_action = {t.action: t for t in self.transitions}
+        register_state_labels(self.state_labels)
 
     def get(self, action: str) -> Transition:
         return self._by_action[action]
