@@ -20,5 +20,11 @@ class WorkdayForm(forms.Form):
         },
     )
 
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if start.year < 1900 or start.year > 2199:
+            raise forms.ValidationError("日期超出可计算范围（1900—2199年）。")
+        return start
+
     def answer(self):
         return workdays.add_working_days(self.cleaned_data["start"], self.cleaned_data["days"])

@@ -15,6 +15,7 @@ NAVIGATION = [
         (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR),
     ),
     ("入库申请", "projects:intake_inbox", (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.ADMINISTRATOR)),
+    ("项目导入", "projects:import_upload", (Role.STAFF, Role.ADMINISTRATOR)),
     (
         "办理期限",
         "deadline_list",

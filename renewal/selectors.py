@@ -20,3 +20,23 @@ def deadlines_with_lights(deadlines, today=None) -> list[DeadlineRow]:
         return []
     snapshot = workdays.snapshot_for([d.due_date for d in deadlines], today)
     return [DeadlineRow(d, snapshot.light(d.due_date, today)) for d in deadlines]
+
+
+def light_counts(open_deadlines, today=None) -> dict:
+    """How many open deadlines are red, yellow and green, counted in the database (no row limit).
+
+    The yellow boundary is one date (the N-th working day after today), so three comparisons suffice.
+    """
+    from django.conf import settings
+    from django.db.models import Count, Q
+
+    from renewal.choices import Light
+
+    today = today or workdays.today()
+    boundary = workdays.add_working_days(today, settings.DEADLINE_WARNING_WORKDAYS).due
+    counts = open_deadlines.aggregate(
+        red=Count("pk", filter=Q(due_date__lt=today)),
+        yellow=Count("pk", filter=Q(due_date__gte=today, due_date__lte=boundary)),
+        green=Count("pk", filter=Q(due_date__gt=boundary)),
+    )
+    return {Light(key): value for key, value in counts.items()}

@@ -13,7 +13,7 @@ from renewal import calendar as workdays
 from renewal.choices import DeadlineState, Light, Role
 from renewal.forms import WorkdayForm
 from renewal.models import AuditEvent, CalendarYear, Deadline, WorkCalendarDay
-from renewal.selectors import deadlines_with_lights
+from renewal.selectors import deadlines_with_lights, light_counts
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
@@ -48,14 +48,15 @@ class HomeView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        rows = deadlines_with_lights(Deadline.objects.visible_to(user).open()[:200])
-        counts = {light: 0 for light in Light}
-        for row in rows:
-            counts[row.light.light] += 1
+        open_deadlines = Deadline.objects.visible_to(user).open()
+        counts = light_counts(open_deadlines)
+        rows = deadlines_with_lights(
+            open_deadlines.select_related("district", "responsible_organization")[:10]
+        )
         context.update(
-            deadlines=rows[:10],
-            light_counts=[(Light(light), count) for light, count in counts.items()],
-            open_deadline_count=len(rows),
+            deadlines=rows,
+            light_counts=[(light, counts[light]) for light in (Light.RED, Light.YELLOW, Light.GREEN)],
+            open_deadline_count=sum(counts.values()),
             recent_events=AuditEvent.objects.visible_to(user).select_related("district")[:10],
             calendar_years=CalendarYear.objects.all(),
         )
@@ -122,6 +123,8 @@ class CalendarView(RoleRequiredMixin, View):
             year = int(request.GET.get("year", today.year))
             month = int(request.GET.get("month", today.month))
             first = datetime.date(year, month, 1)
+            if not (datetime.date(1900, 1, 1) <= first <= datetime.date(2199, 12, 1)):
+                raise ValueError("out of the calendar's range")
         except ValueError:
             year, month, first = today.year, today.month, today.replace(day=1)
         last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)

@@ -90,11 +90,17 @@ class AuditEventSerializer(serializers.ModelSerializer):
         return event.content_type.model if event.content_type_id else None
 
 
+def within_calendar_range(value):
+    if value.year < 1900 or value.year > 2199:
+        raise serializers.ValidationError("日期超出可计算范围（1900—2199年）。")
+    return value
+
+
 class WorkdayAddSerializer(serializers.Serializer):
-    start = serializers.DateField()
+    start = serializers.DateField(validators=[within_calendar_range])
     days = serializers.IntegerField(min_value=0, max_value=5000)
 
 
 class WorkdayBetweenSerializer(serializers.Serializer):
-    first = serializers.DateField()
-    last = serializers.DateField()
+    first = serializers.DateField(validators=[within_calendar_range])
+    last = serializers.DateField(validators=[within_calendar_range])

@@ -23,6 +23,11 @@ class AuditEventQuerySet(ScopedQuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise AuditIsAppendOnly("审计记录只能追加，不能修改。")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("update_conflicts") or kwargs.get("update_fields"):
+            raise AuditIsAppendOnly("审计记录只能追加，不能以覆盖方式写入。")
+        return super().bulk_create(objs, *args, **kwargs)
+
     def update_or_create(self, *args, **kwargs):
         raise AuditIsAppendOnly("审计记录只能追加，不能修改。")
 
@@ -88,9 +93,11 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action_label or self.action}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
+    def save(self, *args, force_update=False, update_fields=None, **kwargs):
+        if not self._state.adding or force_update or update_fields:
             raise AuditIsAppendOnly("审计记录只能追加，不能修改。")
+        # Always an INSERT: an instance carrying an existing primary key fails instead of overwriting.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
