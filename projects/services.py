@@ -55,16 +55,22 @@ def intake_conditions(project: Project, **context) -> str | None:
 
 
 def departments_agree(project: Project, **context) -> str | None:
-    """Intake joint review (居住/产业/设施/公共空间): every department routed this round agreed."""
+    """Intake joint review (居住/产业/设施/公共空间): each routed department's latest opinion is 同意.
+
+    A 补正 restarts the clocks but keeps the opinions already given; staff re-route a department when its
+    opinion should be given again on the completed materials, and then only that newer opinion counts.
+    """
     if project.is_regional:
         return None
-    opinions = list(project.intake_opinions.filter(round=project.intake_round).select_related("department"))
-    if not opinions:
+    latest: dict[int, IntakeOpinion] = {}
+    for opinion in project.intake_opinions.select_related("department").order_by("round", "pk"):
+        latest[opinion.department_id] = opinion
+    if not latest:
         return "尚未分送行业主管部门联合审查"
-    waiting = [o.department.name for o in opinions if o.opinion == Opinion.PENDING]
+    waiting = [o.department.name for o in latest.values() if o.opinion == Opinion.PENDING]
     if waiting:
         return "尚待以下部门答复：" + "、".join(waiting)
-    against = [o.department.name for o in opinions if o.opinion == Opinion.DISAGREE]
+    against = [o.department.name for o in latest.values() if o.opinion == Opinion.DISAGREE]
     if against:
         return "以下部门不同意入库：" + "、".join(against)
     return None
@@ -120,6 +126,7 @@ INTAKE = Workflow(
 )
 
 EDITABLE_STAGES = (Stage.DRAFT, Stage.SUPPLEMENT)
+OPINION_STAGES = (Stage.SUBMITTED, Stage.UNDER_REVIEW)  # departments may answer while review is open
 
 
 # --- who may act ----------------------------------------------------------------------------------
@@ -374,8 +381,8 @@ def record_opinion(opinion: IntakeOpinion, *, actor, decision: str, text: str, r
         raise TransitionRefused(
             f"本部门已于{timezone.localtime(opinion.decided_at):%Y年%m月%d日}答复，不能重复答复。"
         )
-    if project.stage != Stage.UNDER_REVIEW or opinion.round != project.intake_round:
-        raise TransitionRefused(f"项目当前为“{project.get_stage_display()}”，本轮审查已结束，不能再答复。")
+    if project.stage not in OPINION_STAGES:
+        raise TransitionRefused(f"项目当前为“{project.get_stage_display()}”，入库审查不在进行中，不能答复。")
     opinion.opinion, opinion.text = decision, text.strip()
     opinion.decided_by, opinion.decided_at = actor, timezone.now()
     opinion.save()

@@ -104,8 +104,7 @@ class ProjectDetailView(RoleRequiredMixin, View):
             if user.role == Role.REVIEWER
             and o.department_id == user.organization_id
             and o.opinion == Opinion.PENDING
-            and o.round == project.intake_round
-            and project.stage == Stage.UNDER_REVIEW
+            and project.stage in services.OPINION_STAGES
         ]
         context = {
             "project": project,
@@ -274,7 +273,7 @@ class IntakeInboxView(RoleRequiredMixin, View):
         if user.role == Role.REVIEWER:
             context["pending_opinions"] = list(
                 IntakeOpinion.objects.visible_to(user)
-                .filter(opinion=Opinion.PENDING, project__stage=Stage.UNDER_REVIEW)
+                .filter(opinion=Opinion.PENDING, project__stage__in=services.OPINION_STAGES)
                 .select_related("project", "project__category")
                 .order_by("routed_at")
             )
