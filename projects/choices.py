@@ -23,6 +23,12 @@ class Stage(models.TextChoices):
     REJECTED = "rejected", "未予入库"
     RESERVE = "reserve", "储备项目"
     IMPLEMENTATION = "implementation", "实施项目"
+    # Joint-review path (review app): plan drafting → pre-review → joint review → publicity → permits.
+    PLAN_DRAFTING = "plan_drafting", "实施方案编制"
+    PLAN_PRE_REVIEW = "plan_pre_review", "实施方案预审"
+    JOINT_REVIEW = "joint_review", "实施方案联合审查"
+    PUBLICITY = "publicity", "公示"
+    PERMITS = "permits", "行政许可办理"
 
     @property
     def badge(self) -> str:
@@ -34,7 +40,12 @@ class Stage(models.TextChoices):
             "rejected": "dark",
             "reserve": "success",
             "implementation": "success",
-        }[self.value]
+            "plan_drafting": "secondary",
+            "plan_pre_review": "info",
+            "joint_review": "primary",
+            "publicity": "warning",
+            "permits": "success",
+        }.get(self.value, "secondary")
 
 
 class Library(models.TextChoices):

@@ -117,6 +117,9 @@ class Project(models.Model):
     admitted_on = models.DateField("入库日", null=True, blank=True)
     implementation_on = models.DateField("转入实施库日", null=True, blank=True)
     rejected_on = models.DateField("不予入库日", null=True, blank=True)
+    review_opinion_on = models.DateField("联合审查意见日", null=True, blank=True)
+    publicity_start = models.DateTimeField("公示开始", null=True, blank=True)
+    publicity_end = models.DateTimeField("公示结束", null=True, blank=True)
     rejection_reason = models.TextField("不予入库理由", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -14,4 +14,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Daily sweep of deadlines: refresh lights and provisional flags (supervision adds reminders).
     "deadline-sweep": {"task": "renewal.tasks.sweep_deadlines", "schedule": crontab(minute=5, hour=0)},
+    # Publicity windows end at 23:59:59 of their last working day; check every ten minutes.
+    "publicity-close": {"task": "review.tasks.close_expired_publicities", "schedule": crontab(minute="*/10")},
 }

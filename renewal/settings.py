@@ -211,3 +211,5 @@ if not DEBUG and "DATABASE_URL" in os.environ:
 # Static files are served by whitenoise from the finders too, so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Working days each department has for its joint-review opinion (configurable; default 10).
+JOINT_REVIEW_WORKDAYS = int(os.environ.get("JOINT_REVIEW_WORKDAYS", "10"))

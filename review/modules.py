@@ -1,0 +1,173 @@
+"""The 11 plan modules of 《海淀区城市更新实施指引（2025年版）》三(三), with the structured fields the
+guidance names. Each module also has free text. The entity fills only the modules it needs."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text | decimal | int | bool | choice | date
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Module:
+    code: str
+    title: str
+    fields: tuple[Field, ...]
+
+
+MODULES = (
+    Module(
+        "basic_info",
+        "项目基本信息",
+        (
+            Field("renewal_type", "城市更新项目类型"),
+            Field("scope", "改造范围"),
+            Field("method", "改造方式"),
+            Field("mode", "改造模式"),
+            Field("land_area", "用地面积", "decimal", "平方米"),
+        ),
+    ),
+    Module(
+        "assessment",
+        "前期评估调查",
+        (
+            Field("status_survey", "现状情况调查"),
+            Field("demand_consultation", "更新需求征询"),
+            Field("industrial_land_efficiency", "产业用地利用效率评价", "bool"),
+            Field("building_performance", "房屋建筑性能检测评估", "bool"),
+            Field("fire_safety_assessment", "消防安全评估", "bool"),
+            Field("heritage_survey", "历史文化资源调查评估", "bool"),
+        ),
+    ),
+    Module("positioning", "更新功能定位", (Field("positioning", "功能定位"),)),
+    Module(
+        "planning",
+        "规划方案",
+        (
+            Field("land_use", "用地性质"),
+            Field("land_area", "用地面积", "decimal", "平方米"),
+            Field("building_scale_before", "现状建筑规模", "decimal", "平方米"),
+            Field("building_scale", "规划建筑规模", "decimal", "平方米"),
+            Field("building_height_before", "现状建筑高度", "decimal", "米"),
+            Field("building_height", "规划建筑高度", "decimal", "米"),
+            Field("setback", "退线要求"),
+            Field("facilities", "公共服务及市政交通设施配置"),
+            Field("traffic", "交通组织方案"),
+            Field("underground", "地下空间利用"),
+            Field("heritage_protection", "历史文化遗产保护"),
+        ),
+    ),
+    Module(
+        "architecture",
+        "建筑设计方案",
+        (
+            Field("renovation", "建筑改造方式"),
+            Field("facade", "立面方案"),
+            Field("structure", "建筑结构"),
+            Field("fire_engineering", "消防工程"),
+            Field("green_building", "绿色建筑与智能化"),
+        ),
+    ),
+    Module(
+        "land",
+        "土地利用方式",
+        (
+            Field(
+                "method",
+                "土地利用方式",
+                "choice",
+                choices=("不涉及", "协议方式配置", "有偿方式配置", "划拨", "五年过渡期"),
+            ),
+            Field("land_price_estimate", "土地价款估算", "decimal", "万元"),
+            Field("extend_term", "延长土地使用年限", "bool"),
+        ),
+    ),
+    Module(
+        "unregistered",
+        "未登记建筑处理",
+        (
+            Field("involved", "涉及未登记建筑", "bool"),
+            Field("area", "未登记建筑面积", "decimal", "平方米"),
+            Field("path", "手续办理路径"),
+        ),
+    ),
+    Module(
+        "funding",
+        "资金方案",
+        (
+            Field("total", "总投资", "decimal", "万元"),
+            Field("fiscal", "财政资金", "decimal", "万元"),
+            Field("social", "社会资本", "decimal", "万元"),
+            Field("self_raised", "实施主体自筹", "decimal", "万元"),
+            Field("loans", "银行贷款", "decimal", "万元"),
+            Field("returns", "收益平衡分析"),
+        ),
+    ),
+    Module(
+        "operation",
+        "产业业态及运营管理",
+        (
+            Field("functions", "项目功能与产业策划"),
+            Field("operation", "运营维护管理"),
+            Field("self_holding", "自持要求"),
+            Field("supervision_agreement", "签订履约监管协议", "bool"),
+        ),
+    ),
+    Module(
+        "phasing",
+        "建设时序",
+        (
+            Field("phases", "分期实施安排"),
+            Field("start", "计划开工"),
+            Field("completion", "计划竣工"),
+            Field("organisation", "组织管理机制"),
+        ),
+    ),
+    Module(
+        "consultation",
+        "协商表决情况",
+        (
+            Field("common_decision", "涉及业主共同决定事项", "bool"),
+            Field("holders_count", "物业权利人（业主）总数", "int", "人"),
+            Field("agree_count", "同意人数", "int", "人"),
+            Field("vote_date", "表决日期", "date"),
+            Field("vote_summary", "协商表决情况说明"),
+        ),
+    ),
+)
+
+BY_CODE = {module.code: module for module in MODULES}
+
+
+def field_label(module_code: str, field_name: str) -> str:
+    module = BY_CODE.get(module_code)
+    if module is None:
+        return field_name
+    if field_name == "text":
+        return "说明"
+    return next((f.label for f in module.fields if f.name == field_name), field_name)
+
+
+def diff(before: dict, after: dict) -> list[dict]:
+    """What changed between two frozen plan contents: one row per changed field, in module order."""
+    changes = []
+    for module in MODULES:
+        old = before.get(module.code) or {}
+        new = after.get(module.code) or {}
+        for name in [f.name for f in module.fields] + ["text"]:
+            if (old.get(name) or "") != (new.get(name) or ""):
+                changes.append(
+                    {
+                        "module": module.title,
+                        "module_code": module.code,
+                        "field": field_label(module.code, name),
+                        "before": old.get(name, ""),
+                        "after": new.get(name, ""),
+                    }
+                )
+    return changes
