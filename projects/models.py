@@ -150,9 +150,9 @@ class Project(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}".strip()
 
-    def scope_owner(self):
-        """The organisation whose users see this project (scoping of its events, deadlines, files)."""
-        return self.implementing_entity or self.coordinating_entity
+    def scope_owners(self):
+        """The organisations whose users see this project (scoping of its events, deadlines, files)."""
+        return (self.implementing_entity, self.coordinating_entity)
 
     @property
     def is_regional(self) -> bool:
@@ -211,8 +211,8 @@ class IntakeOpinion(models.Model):
     def district(self):
         return self.project.district
 
-    def scope_owner(self):
-        return self.project.scope_owner()
+    def scope_owners(self):
+        return self.project.scope_owners()
 
 
 class SupplementRequest(models.Model):

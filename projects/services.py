@@ -378,9 +378,7 @@ def record_opinion(opinion: IntakeOpinion, *, actor, decision: str, text: str, r
     if decision == Opinion.DISAGREE and not text.strip():
         raise TransitionRefused("不同意入库须说明理由。", ["意见说明"])
     if opinion.opinion != Opinion.PENDING:
-        raise TransitionRefused(
-            f"本部门已于{timezone.localtime(opinion.decided_at):%Y年%m月%d日}答复，不能重复答复。"
-        )
+        raise TransitionRefused(f"本部门已于{workdays.chinese_date(opinion.decided_at)}答复，不能重复答复。")
     if project.stage not in OPINION_STAGES:
         raise TransitionRefused(f"项目当前为“{project.get_stage_display()}”，入库审查不在进行中，不能答复。")
     opinion.opinion, opinion.text = decision, text.strip()

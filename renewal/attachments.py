@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from renewal.models.attachments import Attachment
-from renewal.services import _scope_of, record_event
+from renewal.services import record_event, scope_of
 
 # What a file is, decided from its first bytes; the extension the user gave is not trusted.
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word/Excel/PowerPoint container
@@ -70,7 +70,7 @@ def attach(
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    district, organization = _scope_of(subject)
+    district, (owner, co_owner) = scope_of(subject)
     version = 1
     if replaces is not None:
         replaces = Attachment.objects.select_for_update().get(pk=replaces.pk)
@@ -82,7 +82,8 @@ def attach(
     attachment = Attachment(
         subject=subject,
         district=district,
-        organization=organization,
+        organization=owner,
+        co_organization=co_owner,
         kind=kind,
         original_name=upload.name[:255],
         extension=extension,

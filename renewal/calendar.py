@@ -143,6 +143,15 @@ def snapshot_for(dates, today: datetime.date) -> WorkCalendar:
     return WorkCalendar(min(dates), max(dates))
 
 
+def chinese_date(day) -> str:
+    """2025年10月23日 — the UI's date format (no leading zeros), for messages built in code."""
+    if isinstance(day, datetime.datetime):
+        from django.utils import timezone
+
+        day = timezone.localtime(day).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def today() -> datetime.date:
     from django.utils import timezone
 

@@ -23,14 +23,16 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _scope_of(obj):
-    """(district, owning organisation) of an object, for scoping its audit events and deadlines."""
+def scope_of(obj):
+    """(district, owning organisations) of an object, for scoping its audit events, deadlines and files.
+
+    A model names its owners with `scope_owners()` (e.g. a project's implementing and coordinating
+    entities); rows derived from it carry up to two of them so both entities see them.
+    """
     district = getattr(obj, "district", None)
-    organization = None
-    owner = getattr(obj, "scope_owner", None)
-    if callable(owner):
-        organization = owner()
-    return district, organization
+    owners = getattr(obj, "scope_owners", None)
+    organizations = tuple(o for o in owners() if o is not None)[:2] if callable(owners) else ()
+    return district, organizations + (None,) * (2 - len(organizations))
 
 
 def record_event(
@@ -46,9 +48,10 @@ def record_event(
     request=None,
     district=None,
     organization=None,
+    co_organization=None,
 ) -> AuditEvent:
     """Append one audit event. The only way the application writes to the audit trail."""
-    obj_district, obj_organization = _scope_of(obj) if obj is not None else (None, None)
+    obj_district, (owner, co_owner) = scope_of(obj) if obj is not None else (None, (None, None))
     actor = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
         actor=actor,
@@ -61,7 +64,8 @@ def record_event(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
         district=district or obj_district,
-        organization=organization or obj_organization,
+        organization=organization or owner,
+        co_organization=co_organization or (None if organization else co_owner),
         from_state=from_state or "",
         to_state=to_state or "",
         reason=reason or "",
@@ -94,13 +98,14 @@ def open_deadline(
     actor=None,
 ) -> Deadline:
     due, provisional = compute_due(rule, start, amount)
-    district, organization = _scope_of(subject)
+    district, (owner, co_owner) = scope_of(subject)
     deadline = Deadline.objects.create(
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
         object_id=subject.pk,
         subject_repr=str(subject)[:200],
         district=district,
-        subject_organization=organization,
+        subject_organization=owner,
+        subject_co_organization=co_owner,
         responsible_organization=responsible_organization,
         kind=kind,
         title=title,
@@ -265,6 +270,7 @@ def recompute_open_deadlines(*, first, last, actor=None, request=None, reason=""
                 obj=deadline.subject or deadline,
                 district=deadline.district,
                 organization=deadline.subject_organization,
+                co_organization=deadline.subject_co_organization,
                 from_state=old_due.isoformat(),
                 to_state=due.isoformat(),
                 reason=reason,

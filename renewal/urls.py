@@ -16,8 +16,12 @@ urlpatterns = [
         "attachments/<int:pk>/download/", views.AttachmentDownloadView.as_view(), name="attachment_download"
     ),
     path("projects/", include("projects.urls")),
+    path("review/", include("review.urls")),
+    path("publicity/", include("review.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("renewal.api.urls")),
+    path("api/v1/", include("projects.api.urls")),
+    path("api/v1/", include("review.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

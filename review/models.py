@@ -55,8 +55,8 @@ class ImplementationPlan(models.Model):
     def district(self):
         return self.project.district
 
-    def scope_owner(self):
-        return self.project.scope_owner()
+    def scope_owners(self):
+        return self.project.scope_owners()
 
     @property
     def state_badge(self) -> str:
@@ -249,8 +249,8 @@ class DepartmentReview(models.Model):
     def district(self):
         return self.review_round.plan.project.district
 
-    def scope_owner(self):
-        return self.review_round.plan.project.scope_owner()
+    def scope_owners(self):
+        return self.review_round.plan.project.scope_owners()
 
     @property
     def counts_as_agreement(self) -> bool:

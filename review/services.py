@@ -965,10 +965,10 @@ def submit_comment(
     publicity = Publicity.objects.select_for_update().get(pk=publicity.pk)
     if publicity.state != PublicityState.OPEN or now > publicity.ends_at:
         end = timezone.localtime(publicity.ends_at)
-        raise TransitionRefused(f"公示期已于{end:%Y年%m月%d日}结束，不再受理意见。")
+        raise TransitionRefused(f"公示期已于{workdays.chinese_date(end)}结束，不再受理意见。")
     if now < publicity.starts_at:
         start = timezone.localtime(publicity.starts_at)
-        raise TransitionRefused(f"公示期自{start:%Y年%m月%d日}开始，届时可提交意见。")
+        raise TransitionRefused(f"公示期自{workdays.chinese_date(start)}开始，届时可提交意见。")
     if kind not in CommentKind.values:
         raise TransitionRefused("请选择意见类型。", ["类型"])
     if not text.strip():

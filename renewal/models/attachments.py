@@ -15,7 +15,7 @@ def attachment_path(instance, filename):
 
 class AttachmentQuerySet(ScopedQuerySet):
     scope_district = "district"
-    scope_organizations = ("organization",)
+    scope_organizations = ("organization", "co_organization")
 
     def for_object(self, obj):
         return self.filter(
@@ -37,6 +37,9 @@ class Attachment(models.Model):
         "renewal.District", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     organization = models.ForeignKey(
+        "renewal.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    co_organization = models.ForeignKey(
         "renewal.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField("材料类型", max_length=60)

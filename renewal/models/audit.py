@@ -12,7 +12,7 @@ class AuditIsAppendOnly(Exception):
 
 class AuditEventQuerySet(ScopedQuerySet):
     scope_district = "district"
-    scope_organizations = ("organization",)
+    scope_organizations = ("organization", "co_organization")
 
     def update(self, **kwargs):
         raise AuditIsAppendOnly("审计记录只能追加，不能修改。")
@@ -72,6 +72,14 @@ class AuditEvent(models.Model):
     organization = models.ForeignKey(
         "renewal.Organization",
         verbose_name="对象所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    co_organization = models.ForeignKey(
+        "renewal.Organization",
+        verbose_name="对象所属单位（统筹主体）",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

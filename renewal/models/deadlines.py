@@ -9,7 +9,7 @@ from renewal.permissions import ScopedQuerySet
 
 class DeadlineQuerySet(ScopedQuerySet):
     scope_district = "district"
-    scope_organizations = ("responsible_organization", "subject_organization")
+    scope_organizations = ("responsible_organization", "subject_organization", "subject_co_organization")
 
     def open(self):
         return self.filter(state=DeadlineState.OPEN)
@@ -59,6 +59,14 @@ class Deadline(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="实施主体据此看到与本单位项目有关的期限",
+    )
+    subject_co_organization = models.ForeignKey(
+        "renewal.Organization",
+        verbose_name="对象所属单位（统筹主体）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     kind = models.CharField("期限类型", max_length=64, db_index=True)
     title = models.CharField("名称", max_length=120)

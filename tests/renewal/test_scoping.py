@@ -19,7 +19,7 @@ def subject_in(code: str, owner=None):
     """An organisation used as the subject of deadlines; `owner` becomes the subject's owning org."""
     subject = factories.OrganizationFactory(kind=OrganizationKind.ENTITY, district=factories.district(code))
     if owner is not None:
-        subject.scope_owner = lambda: owner
+        subject.scope_owners = lambda: (owner, None)
     return subject
 
 
