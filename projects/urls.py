@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import intake
+from projects.views import imports, intake, ledger
 
 app_name = "projects"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/actions/<slug:action>/", intake.ProjectActionView.as_view(), name="project_action"),
     path("<int:pk>/notice/", intake.AdmissionNoticeView.as_view(), name="admission_notice"),
     path("opinions/<int:pk>/", intake.OpinionView.as_view(), name="opinion"),
-    # ledger (list, export) — projects/views/ledger.py
-    # import — projects/views/imports.py
+    path("", ledger.ProjectListView.as_view(), name="project_list"),
+    path("export/", ledger.ProjectExportView.as_view(), name="project_export"),
+    path("import/", imports.ImportUploadView.as_view(), name="import_upload"),
+    path("import/<int:pk>/", imports.ImportPreviewView.as_view(), name="import_preview"),
+    path("import/<int:pk>/commit/", imports.ImportCommitView.as_view(), name="import_commit"),
 ]

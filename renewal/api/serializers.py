@@ -104,3 +104,17 @@ class WorkdayAddSerializer(serializers.Serializer):
 class WorkdayBetweenSerializer(serializers.Serializer):
     first = serializers.DateField(validators=[within_calendar_range])
     last = serializers.DateField(validators=[within_calendar_range])
+
+
+class WorkdayAnswerSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    days = serializers.IntegerField()
+    due = serializers.DateField()
+    provisional = serializers.BooleanField()
+
+
+class WorkdayCountSerializer(serializers.Serializer):
+    first = serializers.DateField()
+    last = serializers.DateField()
+    working_days = serializers.IntegerField()
+    provisional = serializers.BooleanField()

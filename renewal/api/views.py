@@ -11,7 +11,9 @@ from renewal.api.serializers import (
     DeadlineSerializer,
     MeSerializer,
     WorkdayAddSerializer,
+    WorkdayAnswerSerializer,
     WorkdayBetweenSerializer,
+    WorkdayCountSerializer,
 )
 from renewal.choices import Role
 from renewal.models import AuditEvent, Deadline
@@ -74,8 +76,9 @@ class WorkdayAddView(APIView):
     """N working days after a date (start not counted), as `manage.py workdays add`."""
 
     permission_classes = [HasRole]
+    serializer_class = WorkdayAnswerSerializer
 
-    @extend_schema(parameters=[WorkdayAddSerializer])
+    @extend_schema(parameters=[WorkdayAddSerializer], responses=WorkdayAnswerSerializer)
     def get(self, request):
         params = WorkdayAddSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -86,8 +89,9 @@ class WorkdayAddView(APIView):
 
 class WorkdayBetweenView(APIView):
     permission_classes = [HasRole]
+    serializer_class = WorkdayCountSerializer
 
-    @extend_schema(parameters=[WorkdayBetweenSerializer])
+    @extend_schema(parameters=[WorkdayBetweenSerializer], responses=WorkdayCountSerializer)
     def get(self, request):
         params = WorkdayBetweenSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

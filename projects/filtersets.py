@@ -1,0 +1,160 @@
+"""Filters of the project library ledger: one FilterSet for the HTML list, the export and the API.
+
+Choices that would reveal other districts or organisations are built from the requesting user's scope,
+so an out-of-scope value is simply "not a valid choice" — never a hint that it exists.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.fields import PositiveSmallIntegerField
+from django_filters.constants import EMPTY_VALUES
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from projects.choices import Library, Path, Stage
+from projects.models import Category, Project, SubType
+from renewal.models import District, Organization
+
+# Sorting by stage follows the pipeline (DOMAIN.md §3), not the alphabet of the stored codes.
+STAGE_ORDER = Case(
+    *(When(stage=stage, then=Value(position)) for position, stage in enumerate(Stage)),
+    default=Value(len(Stage)),
+    output_field=PositiveSmallIntegerField(),
+)
+
+SORT_FIELDS = (
+    ("code", "code"),
+    ("name", "name"),
+    ("total_investment", "total_investment"),
+    ("received_on", "received_on"),
+    ("admitted_on", "admitted_on"),
+    ("stage", "stage"),
+)
+SORT_LABELS = {
+    "code": "项目编号",
+    "name": "项目名称",
+    "total_investment": "总投资",
+    "received_on": "受理日",
+    "admitted_on": "入库日",
+    "stage": "阶段",
+    "-code": "项目编号（降序）",
+    "-name": "项目名称（降序）",
+    "-total_investment": "总投资（降序）",
+    "-received_on": "受理日（降序）",
+    "-admitted_on": "入库日（降序）",
+    "-stage": "阶段（降序）",
+}
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def visible_districts(request):
+    """Administrators and city-level users choose any district; everyone else only their own."""
+    user = _user(request)
+    if user is None or not user.is_authenticated:
+        return District.objects.none()
+    if user.is_administrator or user.is_city_level:
+        return District.objects.all()
+    return District.objects.filter(pk=user.district_id)
+
+
+def visible_entities(request):
+    """Organisations that are the implementing or coordinating entity of a project the user may see."""
+    user = _user(request)
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    projects = Project.objects.visible_to(user).order_by()
+    return Organization.objects.filter(
+        Q(pk__in=projects.values("implementing_entity")) | Q(pk__in=projects.values("coordinating_entity"))
+    )
+
+
+class ProjectOrderingFilter(django_filters.OrderingFilter):
+    """`sort=code` / `sort=-code`; empty values sort last either way, the primary key breaks ties."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = []
+        for param in value:
+            if param in EMPTY_VALUES:
+                continue
+            descending = param.startswith("-")
+            field_name = self.param_map[param.lstrip("-")]
+            expression = STAGE_ORDER if field_name == "stage" else F(field_name)
+            ordering.append(
+                expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+            )
+        return qs.order_by(*ordering, "pk") if ordering else qs
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    district = django_filters.ModelChoiceFilter(label="区", queryset=visible_districts, empty_label="全部")
+    category = django_filters.ModelChoiceFilter(
+        label="类别", queryset=Category.objects.all(), empty_label="全部"
+    )
+    sub_type = django_filters.ModelChoiceFilter(
+        label="子类", queryset=SubType.objects.all(), empty_label="全部"
+    )
+    path = django_filters.ChoiceFilter(label="实施路径", choices=Path.choices, empty_label="全部")
+    stage = django_filters.ChoiceFilter(label="阶段", choices=Stage.choices, empty_label="全部")
+    library = django_filters.ChoiceFilter(label="项目库", choices=Library.choices, empty_label="全部")
+    entity = django_filters.ModelChoiceFilter(
+        label="实施主体/统筹主体",
+        queryset=visible_entities,
+        method="filter_entity",
+        empty_label="全部",
+        help_text="机构ID：项目的实施主体或统筹主体",
+    )
+    q = django_filters.CharFilter(
+        label="关键词",
+        method="filter_text",
+        help_text="项目名称、项目编号或项目位置；多个词以空格分隔，须全部匹配",
+    )
+    received_on_after = django_filters.DateFilter(
+        label="受理日起",
+        field_name="received_on",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    received_on_before = django_filters.DateFilter(
+        label="受理日止",
+        field_name="received_on",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    sort = ProjectOrderingFilter(label="排序", fields=SORT_FIELDS, field_labels=SORT_LABELS)
+
+    class Meta:
+        model = Project
+        fields = [
+            "district",
+            "category",
+            "sub_type",
+            "path",
+            "stage",
+            "library",
+            "entity",
+            "q",
+            "received_on_after",
+            "received_on_before",
+            "sort",
+        ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def filter_entity(self, queryset, name, value):
+        return queryset.filter(Q(implementing_entity=value) | Q(coordinating_entity=value))
+
+    def filter_text(self, queryset, name, value):
+        for term in value.split():
+            queryset = queryset.filter(
+                Q(name__icontains=term) | Q(code__icontains=term) | Q(location__icontains=term)
+            )
+        return queryset
+
+    def applied_filters(self) -> dict[str, str]:
+        """The parameters actually given, as strings (for the audit trail of an export)."""
+        return {name: self.data.get(name) for name in self.filters if self.data.get(name)}

@@ -1,0 +1,614 @@
+"""Import of the 入库项目清单 layout (DOMAIN.md §5): 序号 | 项目编号 | 项目名称 | 项目总投资（亿元） | 区域.
+
+《老旧低效楼宇更新实施办法（试行）》（京建法〔2024〕14号）第二十条: projects already reviewed and
+confirmed by the city/district renewal authorities and departments enter the library directly by import.
+A workbook is parsed in full first; it is written only when no row has an error, in one transaction, so a
+file is either imported completely or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import openpyxl
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from projects.choices import ImportStatus, Library, Source, Stage
+from projects.models import ImportBatch, Project
+from renewal import calendar as workdays
+from renewal.models import AuditEvent, District
+from renewal.services import client_ip, scope_of
+
+REQUIRED_HEADERS = {
+    "code": "项目编号",
+    "name": "项目名称",
+    "investment": "项目总投资（亿元）",
+    "district": "区域",
+}
+OPTIONAL_HEADERS = {"number": "序号"}
+IMPORT_LIBRARIES = {Library.RESERVE: Stage.RESERVE, Library.IMPLEMENTATION: Stage.IMPLEMENTATION}
+
+# Project.total_investment is DecimalField(max_digits=14, decimal_places=2) in 万元:
+# 1 万元 cent = 0.000001 亿元, and the largest amount is just under 10^8 亿元.
+INVESTMENT_QUANTUM = Decimal("0.000001")
+INVESTMENT_LIMIT_YI = Decimal(10) ** 8
+WAN_PER_YI = Decimal(10000)
+CODE_MAX_LENGTH = Project._meta.get_field("code").max_length
+NAME_MAX_LENGTH = Project._meta.get_field("name").max_length
+MAX_DATA_ROWS = 20000
+EXISTING_CODE_CHUNK = 500
+
+# Whitespace as PDF copies leave it: Unicode spaces (incl. U+3000, U+00A0), line breaks, and the
+# zero-width characters that \s does not cover.
+_WHITESPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$|^[+-]?\.\d+$")
+
+
+class WorkbookError(Exception):
+    """The upload is not a readable .xlsx workbook."""
+
+
+class ImportRefused(ValueError):
+    """The rows were not written; `errors` lists every reason."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("\n".join(str(error) for error in self.errors) or "没有可导入的项目。")
+
+
+class BatchAlreadyCommitted(Exception):
+    """A batch is imported once; a second commit is refused."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None  # Excel row number; None for an error about the whole file
+    message: str
+
+    def __str__(self):
+        return f"第{self.row}行：{self.message}" if self.row is not None else self.message
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    row: int  # Excel row number
+    number: str  # 序号 as written, may be empty
+    code: str
+    name: str
+    investment_yi: Decimal
+    district: District
+
+
+@dataclass
+class ParseResult:
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    data_row_count: int = 0  # non-empty rows below the header, with or without errors
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    @property
+    def total_yi(self) -> Decimal:
+        return sum((row.investment_yi for row in self.rows), Decimal(0))
+
+    def add_error(self, row: int | None, message: str):
+        self.errors.append(RowError(row, message))
+
+
+# --- normalisation -----------------------------------------------------------------------------------
+
+
+def _is_ascii_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def normalize_name(value) -> str:
+    """Join the pieces a PDF copy splits a name into; keep one space only between two ASCII words.
+
+    "海淀区 学院路\\n街道老旧小区 综合整治" → "海淀区学院路街道老旧小区综合整治"; "A 座" → "A座";
+    "Building A" stays.
+    """
+    if value is None:
+        return ""
+    tokens = [token for token in _WHITESPACE.split(str(value)) if token]
+    if not tokens:
+        return ""
+    joined = tokens[0]
+    for token in tokens[1:]:
+        if _is_ascii_alnum(joined[-1]) and _is_ascii_alnum(token[0]):
+            joined += " "
+        joined += token
+    return joined
+
+
+def _without_whitespace(value) -> str:
+    if value is None:
+        return ""
+    return _WHITESPACE.sub("", str(value))
+
+
+def normalize_code(value) -> str:
+    """Codes lose every space and line break; a code Excel stored as a number loses its ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _without_whitespace(value)
+
+
+def normalize_header(value) -> str:
+    text = _without_whitespace(value)
+    return text.replace("(", "（").replace(")", "）")
+
+
+def parse_investment(value) -> tuple[Decimal | None, str | None]:
+    """(amount in 亿元, None) or (None, Chinese message)."""
+    if value is None or (isinstance(value, str) and not _without_whitespace(value)):
+        return None, "项目总投资为空"
+    if isinstance(value, bool):
+        return None, f"项目总投资“{value}”不是数字"
+    if isinstance(value, int | float | Decimal):
+        try:
+            amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        except InvalidOperation:
+            return None, f"项目总投资“{value}”不是数字"
+    elif isinstance(value, str):
+        text = _without_whitespace(unicodedata.normalize("NFKC", value))
+        if not _NUMBER.match(text):
+            return None, f"项目总投资“{value.strip()}”不是数字"
+        amount = Decimal(text.replace(",", ""))
+    else:
+        return None, f"项目总投资“{value}”不是数字"
+    if not amount.is_finite():
+        return None, f"项目总投资“{value}”不是数字"
+    if amount < 0:
+        return None, f"项目总投资不能为负数（{value}）"
+    amount = amount.quantize(INVESTMENT_QUANTUM, rounding=ROUND_HALF_UP)
+    if amount >= INVESTMENT_LIMIT_YI:
+        return None, f"项目总投资“{value}”亿元超出可记录的范围"
+    return amount, None
+
+
+def format_yi(amount: Decimal) -> str:
+    """Up to four decimals, trailing zeros stripped: 12.5000 → "12.5", 3 → "3"."""
+    text = f"{Decimal(amount).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _is_empty(values) -> bool:
+    return all(
+        value is None or (isinstance(value, str) and not _without_whitespace(value)) for value in values
+    )
+
+
+TOTAL_LABELS = {"合计", "总计", "小计"}
+
+
+def _is_total_row(values) -> bool:
+    """Published lists end with a 合计 row; it is a sum, not a project."""
+    return any(isinstance(value, str) and _without_whitespace(value) in TOTAL_LABELS for value in values)
+
+
+# --- scope -------------------------------------------------------------------------------------------
+
+
+def restricted_district_id(actor):
+    """The only district the actor may import into, or None for no restriction.
+
+    A system import (no actor), administrators and city-level users import into any district; everyone
+    else only into their own. A user without an organisation has no district and so may import nothing;
+    this returns the sentinel 0, which no district has.
+    """
+    if actor is None or actor.is_administrator or actor.is_city_level:
+        return None
+    return actor.district_id or 0
+
+
+# --- parsing -----------------------------------------------------------------------------------------
+
+
+def open_workbook(file):
+    """Open a workbook read-only, or raise WorkbookError with a Chinese message."""
+    if hasattr(file, "seek"):
+        file.seek(0)
+    try:
+        return openpyxl.load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of errors on damaged or foreign files
+        raise WorkbookError(
+            "文件不是有效的 Excel 工作簿（.xlsx），请在 Excel 中另存为 .xlsx 后重新上传。"
+        ) from exc
+
+
+def _header_columns(values) -> dict[str, int] | None:
+    """{key: column index} if this row is the header row, else None."""
+    texts = [normalize_header(value) for value in values]
+    columns = {}
+    for key, title in (REQUIRED_HEADERS | OPTIONAL_HEADERS).items():
+        if title in texts:
+            columns[key] = texts.index(title)
+    if all(key in columns for key in REQUIRED_HEADERS):
+        return columns
+    return None
+
+
+def _districts_by_name() -> dict[str, District]:
+    lookup: dict[str, District] = {}
+    for district in District.objects.all():
+        for label in (district.name, district.short_name):
+            key = _without_whitespace(label)
+            if key:
+                lookup.setdefault(key, district)
+    return lookup
+
+
+def parse_workbook(file, *, actor=None, check_existing: bool = True) -> ParseResult:
+    """Read the first sheet of a 入库项目清单 workbook into rows and row errors; writes nothing.
+
+    `actor` limits the rows to the districts the user may import into; `check_existing=False` skips the
+    comparison with projects already in the database (used to show a batch after it was imported).
+    """
+    result = ParseResult()
+    try:
+        workbook = open_workbook(file)
+    except WorkbookError as exc:
+        result.add_error(None, str(exc))
+        return result
+    try:
+        candidates = _read_rows(workbook, result, actor)
+    finally:
+        workbook.close()
+    if candidates is None:
+        return result
+    if not result.data_row_count:
+        result.add_error(None, "清单中没有项目数据。")
+        return result
+    _check_codes(candidates, result, check_existing)
+    result.errors.sort(key=lambda error: (error.row is not None, error.row or 0))
+    return result
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A row that has a code and a district we may check, whether or not its other cells are valid."""
+
+    row: ImportRow
+    valid: bool
+
+
+def _read_rows(workbook, result: ParseResult, actor) -> list[_Candidate] | None:
+    """Rows below the header as candidates; None (with a file error) when the file cannot be used."""
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()  # some generators write a wrong <dimension>; read every row there is
+    districts = _districts_by_name()
+    allowed_district = restricted_district_id(actor)
+    columns = None
+    candidates: list[_Candidate] = []
+    for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if columns is None:
+            columns = _header_columns(values)
+            continue
+        if _is_empty(values) or _is_total_row(values):
+            continue
+        result.data_row_count += 1
+        if result.data_row_count > MAX_DATA_ROWS:
+            result.add_error(None, f"清单超过 {MAX_DATA_ROWS} 行，请拆分后分批导入。")
+            return None
+
+        def cell(key, values=values, columns=columns):
+            index = columns.get(key)
+            return values[index] if index is not None and index < len(values) else None
+
+        errors_before = len(result.errors)
+        code = normalize_code(cell("code"))
+        if not code:
+            result.add_error(row_number, "项目编号为空")
+        elif len(code) > CODE_MAX_LENGTH:
+            result.add_error(row_number, f"项目编号“{code}”超过 {CODE_MAX_LENGTH} 个字符")
+        name = normalize_name(cell("name"))
+        if not name:
+            result.add_error(row_number, "项目名称为空")
+        elif len(name) > NAME_MAX_LENGTH:
+            result.add_error(row_number, f"项目名称超过 {NAME_MAX_LENGTH} 个字符")
+        investment, message = parse_investment(cell("investment"))
+        if message:
+            result.add_error(row_number, message)
+        district_text = _without_whitespace(cell("district"))
+        district = districts.get(district_text)
+        if not district_text:
+            result.add_error(row_number, "区域为空")
+        elif district is None:
+            result.add_error(row_number, f"区域“{district_text}”不是已登记的行政区")
+        elif allowed_district is not None and district.pk != allowed_district:
+            result.add_error(row_number, f"区域“{district.name}”不属于本区，不能导入")
+            district = None  # say nothing about projects of a district the user may not see
+        if district is not None and code and len(code) <= CODE_MAX_LENGTH:
+            # A row with other errors still takes part in the duplicate check, so that a later copy of
+            # its code names it.
+            row = ImportRow(row_number, _cell_text(cell("number")), code, name, investment, district)
+            candidates.append(_Candidate(row, valid=len(result.errors) == errors_before))
+    if columns is None:
+        result.add_error(
+            None,
+            "未找到表头行：须有“项目编号”“项目名称”“项目总投资（亿元）”“区域”四列（“序号”可选）。",
+        )
+        return None
+    return candidates
+
+
+def _check_codes(candidates: list[_Candidate], result: ParseResult, check_existing: bool):
+    """Duplicates within the file and codes the district already has; fills `result.rows`."""
+    first_row: dict[tuple[int, str], int] = {}
+    clean: list[ImportRow] = []
+    for candidate in candidates:
+        row = candidate.row
+        key = (row.district.pk, row.code)
+        if key in first_row:
+            result.add_error(
+                row.row, f"项目编号“{row.code}”与第{first_row[key]}行重复（{row.district.name}）"
+            )
+            continue
+        first_row[key] = row.row
+        if candidate.valid:
+            clean.append(row)
+    existing = _existing_codes(first_row) if check_existing else {}
+    for candidate in candidates:
+        row = candidate.row
+        key = (row.district.pk, row.code)
+        if first_row[key] == row.row and key in existing:
+            result.add_error(
+                row.row, f"项目编号“{row.code}”在{row.district.name}已存在（{existing[key]}），不能重复导入"
+            )
+    error_rows = {error.row for error in result.errors}
+    # A refused file's rows are still shown in the preview, but only those without an error.
+    result.rows = [row for row in clean if row.row not in error_rows]
+
+
+def _existing_codes(keys) -> dict[tuple[int, str], str]:
+    """{(district id, code): project name} of projects already in the database."""
+    by_district: dict[int, list[str]] = {}
+    for district_id, code in keys:
+        by_district.setdefault(district_id, []).append(code)
+    found = {}
+    for district_id, codes in by_district.items():
+        for start in range(0, len(codes), EXISTING_CODE_CHUNK):
+            chunk = codes[start : start + EXISTING_CODE_CHUNK]
+            for code, name in Project.objects.filter(district_id=district_id, code__in=chunk).values_list(
+                "code", "name"
+            ):
+                found[(district_id, code)] = name
+    return found
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def _actor_or_none(actor):
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _actor_name(actor) -> str:
+    return (actor.get_full_name() or actor.username) if actor else "系统"
+
+
+def import_rows(result: ParseResult, *, actor, library, source_name, batch=None, request=None):
+    """Write every row of a clean parse as a library project, with its audit events; (count, total 亿元).
+
+    Refuses the whole file (ImportRefused, a ValueError) when any row has an error: nothing is written.
+    """
+    if library not in IMPORT_LIBRARIES:
+        raise ValueError(f"导入只能进入储备项目库或实施项目库，不能是“{library}”。")
+    if result.errors:
+        raise ImportRefused(result.errors)
+    if not result.rows:
+        raise ImportRefused([RowError(None, "清单中没有项目数据。")])
+    actor = _actor_or_none(actor)
+    stage = IMPORT_LIBRARIES[library]
+    today = workdays.today()
+    projects = [
+        Project(
+            district=row.district,
+            code=row.code,
+            name=row.name,
+            total_investment=(row.investment_yi * WAN_PER_YI).quantize(Decimal("0.01")),
+            source=Source.IMPORT,
+            library=library,
+            stage=stage,
+            admitted_on=today,
+            implementation_on=today if library == Library.IMPLEMENTATION else None,
+            created_by=actor,
+        )
+        for row in result.rows
+    ]
+    count, total = len(projects), result.total_yi
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Project.objects.bulk_create(projects, batch_size=500)
+        except IntegrityError as exc:
+            # Another import took one of these codes between the check and the write.
+            raise ImportRefused([RowError(None, "导入时发现项目编号已被占用，请重新上传清单核对。")]) from exc
+        if any(project.pk is None for project in projects):
+            _load_primary_keys(projects)
+        _write_audit_events(
+            result,
+            projects,
+            actor=actor,
+            library=library,
+            source_name=source_name,
+            batch=batch,
+            request=request,
+        )
+    return count, total
+
+
+def _load_primary_keys(projects):
+    """For databases that cannot return ids from a bulk insert: look them up by (district, code)."""
+    by_key = {(project.district_id, project.code): project for project in projects}
+    for district_id in {project.district_id for project in projects}:
+        codes = [code for (d, code) in by_key if d == district_id]
+        for start in range(0, len(codes), EXISTING_CODE_CHUNK):
+            rows = Project.objects.filter(
+                district_id=district_id, code__in=codes[start : start + EXISTING_CODE_CHUNK]
+            )
+            for pk, code in rows.values_list("pk", "code"):
+                by_key[(district_id, code)].pk = pk
+
+
+def _write_audit_events(result, projects, *, actor, library, source_name, batch, request):
+    now = timezone.now()
+    ip = client_ip(request)
+    actor_name = _actor_name(actor)
+    total_text = format_yi(result.total_yi)
+    districts = {row.district.pk: row.district for row in result.rows}
+    batch_district = (
+        next(iter(districts.values())) if len(districts) == 1 else (actor.district if actor else None)
+    )
+    batch_content_type = ContentType.objects.get_for_model(ImportBatch) if batch is not None else None
+    project_content_type = ContentType.objects.get_for_model(Project, for_concrete_model=False)
+    library_label = Library(library).label
+    events = [
+        AuditEvent(
+            created_at=now,
+            actor=actor,
+            actor_name=actor_name,
+            action="ledger.import",
+            action_label=f"导入入库项目清单（{library_label}）",
+            content_type=batch_content_type,
+            object_id=str(batch.pk) if batch is not None else "",
+            object_repr=(str(batch) if batch is not None else source_name)[:200],
+            district=batch_district,
+            to_state=library,
+            data={
+                "count": len(projects),
+                "total": total_text,
+                "file": source_name,
+                "library": library,
+                "batch": batch.pk if batch is not None else None,
+                "districts": sorted(district.code for district in districts.values()),
+            },
+            ip=ip,
+        )
+    ]
+    for row, project in zip(result.rows, projects, strict=True):
+        district, (owner, co_owner) = scope_of(project)  # as record_event scopes an event of `project`
+        events.append(
+            AuditEvent(
+                created_at=now,
+                actor=actor,
+                actor_name=actor_name,
+                action="project.import",
+                action_label="信息导入入库",
+                content_type=project_content_type,
+                object_id=str(project.pk),
+                object_repr=str(project)[:200],
+                district=district,
+                organization=owner,
+                co_organization=co_owner,
+                to_state=project.stage,
+                reason=f"入库项目清单导入：{source_name}",
+                data={
+                    "row": row.row,
+                    "library": library,
+                    "total_investment_yi": format_yi(row.investment_yi),
+                    "file": source_name,
+                    "batch": batch.pk if batch is not None else None,
+                },
+                ip=ip,
+            )
+        )
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+
+
+# --- web batches -------------------------------------------------------------------------------------
+
+
+def create_batch(upload, *, actor, library) -> ImportBatch:
+    """Store an uploaded workbook with the outcome of its parse, for staff to preview."""
+    if library not in IMPORT_LIBRARIES:
+        raise ValueError(f"导入只能进入储备项目库或实施项目库，不能是“{library}”。")
+    result = parse_workbook(upload, actor=actor)
+    upload.seek(0)
+    batch = ImportBatch(
+        original_name=upload.name[:255],
+        library=library,
+        uploaded_by=actor,
+        status=ImportStatus.FAILED if result.errors else ImportStatus.PREVIEW,
+        row_count=result.data_row_count,
+        total_investment_yi=result.total_yi.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+        errors=[error.as_dict() for error in result.errors],
+    )
+    batch.file.save(upload.name, upload, save=False)
+    batch.save()
+    return batch
+
+
+def parse_batch(batch: ImportBatch, *, actor, check_existing: bool | None = None) -> ParseResult:
+    """Parse a stored batch again, as `actor` sees it now (projects may have arrived since the upload).
+
+    After a batch was imported its own projects exist, so the comparison with the database is skipped.
+    """
+    if check_existing is None:
+        check_existing = batch.status != ImportStatus.COMMITTED
+    try:
+        stored = batch.file.open("rb")
+    except (OSError, ValueError):
+        result = ParseResult()
+        result.add_error(None, "已上传的文件不存在，请重新上传。")
+        return result
+    with stored:
+        return parse_workbook(stored, actor=actor, check_existing=check_existing)
+
+
+def commit_batch(batch: ImportBatch, *, actor, request=None) -> tuple[int, Decimal]:
+    """Import a previewed batch once; re-parses the stored file so the rows are checked again now."""
+    refusal = None
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status == ImportStatus.COMMITTED:
+            when = timezone.localtime(locked.committed_at)
+            raise BatchAlreadyCommitted(f"该清单已于 {when:%Y-%m-%d %H:%M} 导入，不能重复导入。")
+        result = parse_batch(locked, actor=actor, check_existing=True)
+        if result.errors:
+            locked.status = ImportStatus.FAILED
+            locked.errors = [error.as_dict() for error in result.errors]
+            locked.save(update_fields=["status", "errors"])
+            refusal = ImportRefused(result.errors)
+        else:
+            count, total = import_rows(
+                result,
+                actor=actor,
+                library=locked.library,
+                source_name=locked.original_name,
+                batch=locked,
+                request=request,
+            )
+            locked.status = ImportStatus.COMMITTED
+            locked.committed_at = timezone.now()
+            locked.row_count = count
+            locked.total_investment_yi = total.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+            locked.errors = []
+            locked.save(
+                update_fields=["status", "committed_at", "row_count", "total_investment_yi", "errors"]
+            )
+    if refusal is not None:
+        raise refusal
+    batch.refresh_from_db()
+    return count, total

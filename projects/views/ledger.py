@@ -1,0 +1,287 @@
+"""The project library ledger (项目库台账): the scoped, filtered list and its spreadsheet export.
+
+The HTML list, the export and the API (projects/api) read the same rows: `ledger_queryset` for what
+the user may see, `ProjectFilterSet` for the filters, `ledger_rows` for the traffic lights — one
+calendar snapshot for all deadlines shown at once (DOMAIN.md §5).
+"""
+
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from projects.choices import Stage
+from projects.filtersets import ProjectFilterSet
+from projects.models import Project
+from renewal.choices import Light, Role
+from renewal.models import Deadline
+from renewal.selectors import DeadlineRow, deadlines_with_lights
+from renewal.services import record_event
+from renewal.views import RoleRequiredMixin
+
+LEDGER_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
+PAGE_SIZE = 50
+LIGHT_SEVERITY = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+
+# (header, sort parameter or None) of the HTML table, in display order.
+COLUMNS = [
+    ("项目编号", "code"),
+    ("项目名称", "name"),
+    ("区", None),
+    ("类别/子类", None),
+    ("实施路径", None),
+    ("阶段", "stage"),
+    ("项目库", None),
+    ("实施主体", None),
+    ("总投资（万元）", "total_investment"),
+    ("受理日", "received_on"),
+    ("入库日", "admitted_on"),
+    ("期限", None),
+]
+
+
+LEDGER_RELATED = ("district", "category", "sub_type", "implementing_entity", "coordinating_entity")
+
+
+def open_deadlines_prefetch(user) -> Prefetch:
+    """Open deadlines as `project.open_deadlines`, scoped too: a department sees the deadlines it is
+    responsible for, so a light never reveals a deadline the user could not open in the deadline list."""
+    return Prefetch(
+        "deadlines",
+        queryset=Deadline.objects.visible_to(user).open().order_by("due_date", "pk"),
+        to_attr="open_deadlines",
+    )
+
+
+def ledger_queryset(user):
+    """Projects the user may see, with everything a ledger row shows and their open deadlines."""
+    return (
+        Project.objects.visible_to(user)
+        .select_related(*LEDGER_RELATED)
+        .prefetch_related(open_deadlines_prefetch(user))
+    )
+
+
+def worst_of(rows: list[DeadlineRow]) -> DeadlineRow | None:
+    """Red before yellow before green; within a colour, the most overdue or the soonest due."""
+    return max(
+        rows,
+        key=lambda row: (
+            LIGHT_SEVERITY[row.light.light],
+            row.light.working_days_overdue,
+            -row.light.working_days_left,
+        ),
+        default=None,
+    )
+
+
+@dataclass
+class LedgerRow:
+    project: Project
+    deadlines: list[DeadlineRow] = field(default_factory=list)
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(self.project.stage)
+
+    @cached_property
+    def worst(self) -> DeadlineRow | None:
+        return worst_of(self.deadlines)
+
+
+def ledger_rows(projects, today=None) -> list[LedgerRow]:
+    """Rows of projects fetched with `ledger_queryset`, lights computed with one calendar snapshot."""
+    projects = list(projects)
+    lights = deadlines_with_lights([d for project in projects for d in project.open_deadlines], today=today)
+    by_project: dict[int, list[DeadlineRow]] = defaultdict(list)
+    for row in lights:
+        by_project[row.deadline.object_id].append(row)
+    return [LedgerRow(project, by_project.get(project.pk, [])) for project in projects]
+
+
+def describe_light(row: DeadlineRow | None) -> str:
+    """The light as text for spreadsheets, e.g. “入库联合审查：逾期3个工作日（暂定）”."""
+    if row is None:
+        return ""
+    answer = row.light
+    if answer.light == Light.RED:
+        state = f"逾期{answer.working_days_overdue}个工作日"
+    else:
+        state = f"{Light(answer.light).label}，剩{answer.working_days_left}个工作日"
+    provisional = "（暂定）" if row.deadline.provisional else ""
+    return f"{row.deadline.title}：{state}{provisional}"
+
+
+def sort_headers(current: str) -> list[dict]:
+    """Column headers; a sortable one links to ascending order, or descending if already ascending."""
+    headers = []
+    for label, key in COLUMNS:
+        if key is None:
+            headers.append({"label": label, "sort": None, "direction": None})
+            continue
+        direction = "asc" if current == key else "desc" if current == f"-{key}" else None
+        headers.append(
+            {"label": label, "sort": f"-{key}" if direction == "asc" else key, "direction": direction}
+        )
+    return headers
+
+
+def style_filter_form(form):
+    """Bootstrap classes on the filter widgets; a field with an error is marked invalid."""
+    for name, form_field in form.fields.items():
+        widget = form_field.widget
+        css = (
+            "form-select form-select-sm"
+            if isinstance(widget, forms.Select)
+            else "form-control form-control-sm"
+        )
+        widget.attrs["class"] = f"{css} is-invalid" if name in form.errors else css
+    form.fields["q"].widget.attrs["placeholder"] = "名称、编号或位置"
+
+
+class ProjectListView(RoleRequiredMixin, View):
+    allowed_roles = LEDGER_ROLES
+
+    def get(self, request):
+        filterset = ProjectFilterSet(request.GET, queryset=ledger_queryset(request.user), request=request)
+        valid = filterset.is_valid()
+        # Invalid filters (e.g. a district outside the user's scope) show the errors and no rows.
+        queryset = filterset.qs if valid else filterset.queryset.none()
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        style_filter_form(filterset.form)
+        current_sort = request.GET.get("sort", "") if valid else ""
+        return render(
+            request,
+            "projects/project_list.html",
+            {
+                "filterset": filterset,
+                "page": page,
+                "rows": ledger_rows(page.object_list),
+                "headers": sort_headers(current_sort),
+                "current_sort": current_sort,
+            },
+        )
+
+
+EXPORT_COLUMNS = [
+    ("序号", 6),
+    ("项目编号", 18),
+    ("项目名称", 40),
+    ("区", 10),
+    ("类别", 12),
+    ("子类", 24),
+    ("实施路径", 20),
+    ("阶段", 14),
+    ("项目库", 12),
+    ("实施主体", 28),
+    ("统筹主体", 28),
+    ("总投资（万元）", 16),
+    ("总投资（亿元）", 16),
+    ("受理日", 12),
+    ("入库日", 12),
+    ("期限", 36),
+]
+WAN_FORMAT = "#,##0.00"
+YI_FORMAT = "#,##0.0000"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def ledger_workbook(rows: list[LedgerRow], title: str) -> Workbook:
+    """Title row, header row, one row per project, a total row; dates ISO 8601, money in 万元 and 亿元."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "项目库台账"
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_COLUMNS))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append([header for header, _ in EXPORT_COLUMNS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    total = 0
+    for number, row in enumerate(rows, start=1):
+        project = row.project
+        total += project.total_investment or 0
+        sheet.append(
+            [
+                number,
+                project.code or None,
+                project.name,
+                project.district.name,
+                project.category.name if project.category else None,
+                project.sub_type.name if project.sub_type else None,
+                project.get_path_display(),
+                project.get_stage_display(),
+                project.get_library_display(),
+                project.implementing_entity.name if project.implementing_entity else None,
+                project.coordinating_entity.name if project.coordinating_entity else None,
+                project.total_investment,
+                project.total_investment_yi,
+                project.received_on,
+                project.admitted_on,
+                describe_light(row.worst) or None,
+            ]
+        )
+        line = sheet.max_row
+        sheet.cell(line, 12).number_format = WAN_FORMAT
+        sheet.cell(line, 13).number_format = YI_FORMAT
+        sheet.cell(line, 14).number_format = DATE_FORMAT
+        sheet.cell(line, 15).number_format = DATE_FORMAT
+    sheet.append(["合计", None, f"共{len(rows)}个项目", *[None] * 8, total, total / 10000])
+    line = sheet.max_row
+    sheet.cell(line, 12).number_format = WAN_FORMAT
+    sheet.cell(line, 13).number_format = YI_FORMAT
+    for cell in sheet[line]:
+        cell.font = Font(bold=True)
+    for index, (_, width) in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
+    return workbook
+
+
+class ProjectExportView(RoleRequiredMixin, View):
+    """The filtered, visible ledger as .xlsx; every download is written to the audit trail."""
+
+    allowed_roles = LEDGER_ROLES
+
+    def get(self, request):
+        user = request.user
+        filterset = ProjectFilterSet(request.GET, queryset=ledger_queryset(user), request=request)
+        if not filterset.is_valid():
+            messages.error(request, "筛选条件有误，未导出。请按提示修改后再导出。")
+            return redirect(f"{reverse('projects:project_list')}?{request.GET.urlencode()}")
+        rows = ledger_rows(filterset.qs)
+        now = timezone.localtime()
+        scope = "全市" if user.is_administrator or user.is_city_level else user.district.name
+        title = f"{scope}城市更新项目库台账（导出时间：{now:%Y-%m-%d %H:%M}，共{len(rows)}个项目）"
+        spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+        ledger_workbook(rows, title).save(spool)
+        spool.seek(0)
+        record_event(
+            actor=user,
+            action="ledger.export",
+            action_label="导出项目库台账",
+            data={"filters": filterset.applied_filters(), "rows": len(rows)},
+            request=request,
+            district=user.district,
+        )
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=f"项目库台账_{now:%Y%m%d}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
