@@ -22,6 +22,9 @@ DEPARTMENTS = [
     ("区民政局", DepartmentCode.CIVIL_AFFAIRS),
     ("区水务局", DepartmentCode.WATER),
     ("区政府", DepartmentCode.DISTRICT_GOVERNMENT),
+    ("区体育局", DepartmentCode.SPORTS),
+    # 区住房城乡建设委 also reviews its own matters (第十二条（二）（五）（七）) through a review division.
+    ("区住房城乡建设委（行业审查）", DepartmentCode.HOUSING),
 ]
 
 # username, display name, role, organisation key
@@ -31,6 +34,8 @@ USERS = [
     ("hd_fgw", "李发改", Role.REVIEWER, "hd_development_reform"),
     ("hd_planning", "赵规划", Role.REVIEWER, "hd_planning"),
     ("hd_fire", "孙消防", Role.REVIEWER, "hd_fire"),
+    ("hd_gov", "刘区府", Role.REVIEWER, "hd_district_government"),
+    ("hd_zjw", "何住建审查", Role.REVIEWER, "hd_housing_review"),
     ("hd_entity", "周实施", Role.ENTITY, "hd_entity"),
     ("hd_entity2", "吴街道", Role.ENTITY, "hd_entity2"),
     ("hd_leader", "郑区长", Role.LEADERSHIP, "hd_government"),
@@ -64,7 +69,7 @@ def load(stdout, context=None) -> dict:
     }
     for name, code in DEPARTMENTS:
         org = _org(f"海淀{name}", OrganizationKind.DEPARTMENT, haidian, code)
-        orgs[f"hd_{code}"] = org
+        orgs["hd_housing_review" if code == DepartmentCode.HOUSING else f"hd_{code}"] = org
         _org(f"西城{name}", OrganizationKind.DEPARTMENT, xicheng, code)
     users = {}
     for username, display, role, org_key in USERS:
@@ -76,7 +81,21 @@ def load(stdout, context=None) -> dict:
         user.set_password(DEMO_PASSWORD)
         user.save()
         users[username] = user
+    # Every other 海淀 department gets a reviewer too, so each joint-review opinion can be given.
+    others = []
+    for org in Organization.objects.filter(district=haidian, kind=OrganizationKind.DEPARTMENT):
+        if User.objects.filter(organization=org, role=Role.REVIEWER).exists():
+            continue
+        username = f"hd_{org.department_code}"
+        reviewer, _ = User.objects.get_or_create(username=username)
+        reviewer.last_name, reviewer.first_name = org.name, "审查员"
+        reviewer.role, reviewer.organization = Role.REVIEWER, org
+        reviewer.set_password(DEMO_PASSWORD)
+        reviewer.save()
+        others.append(username)
     stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for username, _display, role, org_key in USERS:
         stdout.write(f"  {username:<12} {Role(role).label:<16} {orgs[org_key].name}")
+    if others:
+        stdout.write("  其他部门审查账号：" + "、".join(others))
     return {"orgs": orgs, "users": users}

@@ -16,6 +16,8 @@ NAVIGATION = [
     ),
     ("入库申请", "projects:intake_inbox", (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.ADMINISTRATOR)),
     ("项目导入", "projects:import_upload", (Role.STAFF, Role.ADMINISTRATOR)),
+    ("方案审查", "review:review_inbox", (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.ADMINISTRATOR)),
+    ("公示公告", "publicity:list", ALL_SIGNED_IN),
     (
         "办理期限",
         "deadline_list",

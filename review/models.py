@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from renewal.choices import DepartmentCode
 from renewal.models import Attachment, Deadline
@@ -31,6 +32,7 @@ class ImplementationPlan(models.Model):
     facts = models.JSONField(
         "方案事项", default=list, blank=True, help_text="PlanFact 代码列表，决定会签部门"
     )
+    declared_facts = models.JSONField("实施主体勾选的事项", default=list, blank=True)
     major_project = models.BooleanField(
         "重点项目/跨区域/涉密项目", default=False, help_text="须经市政府批准后方可出具联合审查意见并实施"
     )
@@ -345,7 +347,7 @@ class PublicComment(models.Model):
     text = models.TextField("意见内容")
     name = models.CharField("姓名", max_length=60, blank=True)
     contact = models.CharField("联系方式", max_length=120)
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField("提交时间", default=timezone.now)
     client_fingerprint = models.CharField(max_length=64, db_index=True)
     outcome = models.CharField(
         "处理结果", max_length=12, choices=CommentOutcome.choices, default=CommentOutcome.PENDING

@@ -9,11 +9,11 @@ PATTERNS = [
     ),  # ID number
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail
     re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)"),  # mobile
-    re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)"),  # landline with area code
+    re.compile(r"(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[- ]?\d{3,4}[- ]?\d{4}(?!\d)"),  # landline with area code
     re.compile(r"(?<!\d)\d{7,8}(?!\d)"),  # local landline
 ]
-# "我是张三", "联系人：李四", "本人王五" — a surname and one or two characters after a self-introduction.
-NAME_AFTER = re.compile(r"(我是|我叫|本人|联系人[:：]?|姓名[:：]?|业主)([\u4e00-\u9fa5]{2,3})")
+# "我是张三", "联系人：李四", "本人欧阳娜娜" — up to four characters after a self-introduction.
+NAME_AFTER = re.compile(r"(我是|我叫|本人|联系人[:：]?|姓名[:：]?|业主)([\u4e00-\u9fa5]{2,4})")
 
 
 def redact(text: str, *, extra_terms=()) -> str:

@@ -55,6 +55,11 @@ from review.redaction import redact
 
 COMMENTS_PER_HOUR = 5  # per visitor and notice; keeps the public form usable and unspammable
 
+
+class CommentRateLimited(TransitionRefused):
+    """Too many comments from one visitor within an hour (answered with HTTP 429)."""
+
+
 # --- guards ---------------------------------------------------------------------------------------
 
 
@@ -186,7 +191,10 @@ def _sync_project_stage(plan: ImplementationPlan, actor) -> None:
         )
 
 
+@transaction.atomic
 def _apply(plan, action, *, actor, effects=None, reason="", request=None, data=None):
+    """One plan transition and the project's stage change, in one transaction."""
+
     def both(locked):
         if effects is not None:
             effects(locked)
@@ -385,6 +393,7 @@ def save_plan(
         code for code in {*content, *plan.content} if content.get(code) != plan.content.get(code)
     )
     plan.content = content
+    plan.declared_facts = sorted(ticked)  # kept apart, so a tick survives figures that change later
     plan.facts = sorted(ticked | derived_facts(content))
     if major_project is not None:
         plan.major_project = bool(major_project)
@@ -524,8 +533,8 @@ def mark_request(item: RevisionRequest, *, actor, resolved: bool, request=None) 
         action="plan.request_mark",
         action_label="确认修改要求落实情况",
         obj=item.plan,
-        from_state=before,
-        to_state=item.status,
+        from_state=RequestStatus(before).label,
+        to_state=RequestStatus(item.status).label,
         reason=item.text,
         request=request,
     )
@@ -539,6 +548,8 @@ def record_expert_review(
     """联合审查办法 第九条: expert review, with its adoption table."""
     plan = ImplementationPlan.objects.select_for_update().select_related("project").get(pk=plan.pk)
     _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以登记专家评审。")
+    if plan.state not in (PlanState.SUBMITTED, PlanState.PRE_REVIEW):
+        raise TransitionRefused("专家评审在实施方案报送后、提请联合审查前登记（联合审查办法 第九条）。")
     if not experts.strip() or not opinions.strip():
         raise TransitionRefused("请填写评审专家和评审意见。", ["专家名单", "评审意见"])
     review = ExpertReview.objects.create(
@@ -614,10 +625,20 @@ def start_joint_review(plan, *, actor, add=(), remove=None, all_departments=Fals
         routed = {org.pk: (org, "；".join(matters)) for org, matters in routed_departments(locked)}
         for org in add:
             routed.setdefault(org.pk, (org, "主管部门增加的审查部门"))
-        for org_id in remove:
-            routed.pop(org_id, None)
+        removed = {org_id: routed.pop(org_id) for org_id in list(remove) if org_id in routed}
+        for org_id, (org, matters) in removed.items():
+            DepartmentReview.objects.create(
+                review_round=review_round,
+                department=org,
+                matters=matters[:400],
+                is_active=False,
+                removed_reason=remove[org_id].strip()[:200],
+            )
         agreed = {}
-        if previous is not None and not all_departments:
+        # After a round that passed (an objection was accepted in publicity) everyone reviews again;
+        # after a round that returned the plan, agreements stand and only the others review.
+        everyone = all_departments or (previous is not None and previous.outcome == "passed")
+        if previous is not None and not everyone:
             agreed = {
                 r.department_id: r
                 for r in previous.department_reviews.filter(is_active=True)
@@ -643,7 +664,12 @@ def start_joint_review(plan, *, actor, add=(), remove=None, all_departments=Fals
                 _open_review_clock(review, actor)
 
     data = {"added": [o.name for o in add], "removed": remove, "all_departments": all_departments}
-    return _apply(plan, "start_joint_review", actor=actor, effects=effects, request=request, data=data)
+    with transaction.atomic():
+        locked = _apply(plan, "start_joint_review", actor=actor, effects=effects, request=request, data=data)
+        # Every department may already have agreed (carried over): then the round is complete at once.
+        _complete_round_if_decided(locked, actor)
+    locked.refresh_from_db()
+    return locked
 
 
 def _current_round(plan) -> ReviewRound:
@@ -848,6 +874,14 @@ def issue_opinion(plan, *, actor, conclusion: str = "", request=None):
         project.review_opinion_on = today
         project.save(update_fields=["review_opinion_on", "updated_at"])
         entity = project.implementing_entity or project.coordinating_entity
+        # A new opinion (after an accepted objection and re-review) restarts the 第十八条 limits.
+        close_deadlines(
+            project,
+            kinds=(DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL),
+            state=DeadlineState.CANCELLED,
+            reason=f"已被新的联合审查意见（{opinion.number}）取代",
+            actor=actor,
+        )
         for kind, title, years in (
             (DEADLINE_LAND_FIRST_PHASE, "完成首期用地手续", 2),
             (DEADLINE_LAND_ALL, "完成全部用地手续", 5),
@@ -979,7 +1013,7 @@ def submit_comment(
         client_fingerprint=client, submitted_at__gte=now - datetime.timedelta(hours=1)
     )
     if client and recent.count() >= COMMENTS_PER_HOUR:
-        raise TransitionRefused("提交过于频繁，请一小时后再试。")
+        raise CommentRateLimited("提交过于频繁，请一小时后再试。")
     comment = PublicComment.objects.create(
         publicity=publicity,
         kind=kind,
@@ -987,7 +1021,9 @@ def submit_comment(
         name=name.strip()[:60],
         contact=contact.strip()[:120],
         client_fingerprint=client,
+        submitted_at=now,
     )
+    # No request: a member of the public's IP address is not kept, only the salted fingerprint.
     record_event(
         actor=None,
         action="publicity.comment",
@@ -995,7 +1031,6 @@ def submit_comment(
         obj=publicity.plan.project,
         to_state=kind,
         data={"comment": comment.pk},
-        request=request,
     )
     return comment
 
@@ -1020,6 +1055,8 @@ def respond_to_comment(comment: PublicComment, *, actor, response: str, accept: 
         raise TransitionRefused("该意见已答复。")
     if accept and comment.kind != CommentKind.OBJECTION:
         raise TransitionRefused("只有异议可以“采纳并退回修改”。")
+    if accept and (comment.publicity.state == PublicityState.WITHDRAWN or plan.state != PlanState.PUBLICITY):
+        raise TransitionRefused("该公示已终止，方案已进入新的审查，不能再据此退回；请作为一般意见答复。")
     comment.response, comment.responded_by, comment.responded_at = response.strip(), actor, timezone.now()
     comment.outcome = CommentOutcome.ACCEPTED if accept else CommentOutcome.ANSWERED
     comment.save()
@@ -1091,6 +1128,10 @@ def close_expired_publicities(now=None) -> int:
                 to_state=PublicityState.CLOSED,
                 reason=publicity.result,
             )
-            _finish_if_possible(publicity.plan, None)
+            try:
+                _finish_if_possible(publicity.plan, None)
+            except TransitionRefused:
+                # The plan moved on (e.g. back to revision); closing the window is still right.
+                pass
             closed += 1
     return closed

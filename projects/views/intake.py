@@ -120,6 +120,7 @@ class ProjectDetailView(RoleRequiredMixin, View):
             "attachment_form": AttachmentForm() if "edit" in actions else None,
             "route_form": RouteForm(project=project) if "route" in actions else None,
             "my_opinions": my_opinions,
+            "plan": getattr(project, "plan", None),
         }
         return render(request, "projects/project_detail.html", context)
 

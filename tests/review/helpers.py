@@ -9,7 +9,8 @@ from projects.models import Category, SubType
 from renewal.attachments import attach
 from renewal.choices import DepartmentCode, OrganizationKind, Role
 from review import services
-from review.choices import DeliverableKind
+from review.choices import Decision, DeliverableKind
+from review.models import DepartmentReview
 from tests.factories import OrganizationFactory, district, user
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -66,3 +67,58 @@ class World:
 
     def reviewer_of(self, review):
         return next(u for u in self.reviewers.values() if u.organization_id == review.department_id)
+
+    def opinion_issued_plan(self, project=None):
+        """A submitted plan taken through one round in which every routed department agrees, to the
+        joint review opinion (renewal.calendar.today decides the opinion's date)."""
+        from review.choices import Decision
+        from review.models import DepartmentReview
+
+        plan = services.start_joint_review(self.submitted_plan(project), actor=self.staff)
+        for review in DepartmentReview.objects.filter(review_round__plan=plan, decision=Decision.PENDING):
+            services.record_decision(review, actor=self.reviewer_of(review), decision=Decision.AGREE, text="")
+        plan.refresh_from_db()
+        return services.issue_opinion(plan, actor=self.staff)
+
+    def publicity(self, project=None, *, workdays_count=15, summary=""):
+        """The plan published for public comment today (monkeypatch renewal.calendar.today to choose)."""
+        plan = services.publish(
+            self.opinion_issued_plan(project),
+            actor=self.staff,
+            workdays_count=workdays_count,
+            summary=summary,
+        )
+        return plan.publicities.get()
+
+    def three_department_plan(self, project=None):
+        """A submitted plan with no fact beyond ALWAYS, so the routing table sends it to exactly three
+        departments: 区政府, 区住房城乡建设委 and 区发展改革委."""
+        modules = {
+            "basic_info": {"renewal_type": "区域综合性", "scope": "学院路街道片区", "land_area": "52000"},
+            "positioning": {"positioning": "完整社区建设"},
+            "funding": {"total": "50000"},
+        }
+        return self.submitted_plan(project, modules=modules)
+
+    def draft_plan(self, project=None, modules=None, facts=(), major_project=False):
+        """A started plan with some modules saved, nothing uploaded, not submitted."""
+        project = project or self.implementation_project()
+        plan = services.start_plan(project, actor=self.entity)
+        modules = modules or {
+            "basic_info": {"renewal_type": "区域综合性", "scope": "学院路街道片区", "land_area": "52000"},
+            "positioning": {"positioning": "科技创新与宜居融合的活力街区"},
+        }
+        return services.save_plan(
+            plan, actor=self.entity, modules=modules, facts=list(facts), major_project=major_project
+        )
+
+    def passed_plan(self, project=None, major_project=False):
+        """A plan every routed department agreed to in the first round (state PASSED)."""
+        plan = self.draft_plan(project, major_project=major_project)
+        attach(plan, SimpleUploadedFile("方案文本.pdf", PDF), kind=DeliverableKind.TEXT, actor=self.entity)
+        plan = services.submit(plan, actor=self.entity, note="首次报送")
+        plan = services.start_joint_review(plan, actor=self.staff)
+        for review in DepartmentReview.objects.filter(review_round__plan=plan, decision=Decision.PENDING):
+            services.record_decision(review, actor=self.reviewer_of(review), decision=Decision.AGREE, text="")
+        plan.refresh_from_db()
+        return plan

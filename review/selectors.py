@@ -1,0 +1,463 @@
+"""Reads of the review app that are more than a filter: the opinion history (签核历程) of a project.
+
+The history is one sorted list of plain entries, so the printable page and a spreadsheet export show the
+same thing. Public comments and the answers to them only ever appear redacted (联合审查办法 第十一条;
+DOMAIN.md §3 step 8).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from projects.models import Project
+from renewal.models import AuditEvent, Organization
+from renewal.workflow import state_label
+from review.choices import CommentKind, CommentOutcome, Decision, PlanFact, PublicityState, RequestStatus
+from review.models import (
+    DepartmentReview,
+    ExpertReview,
+    ImplementationPlan,
+    JointReviewOpinion,
+    PlanVersion,
+    PreReviewComment,
+    PublicComment,
+    Publicity,
+    ReviewRound,
+    RevisionRequest,
+)
+from review.redaction import redact
+from review.services import public_text
+
+ROUND_OUTCOMES = {"passed": "通过", "returned": "未通过，退回修改"}
+
+# Audit actions whose reason is the staff's answer to a public comment: redacted like the comment itself.
+ANSWER_ACTIONS = {"publicity.respond", "plan.accept_objection"}
+# Audit actions whose states are codes of the review app's own choices rather than a workflow's states.
+ACTION_STATE_LABELS = {
+    "plan.department_decision": dict(Decision.choices),
+    "plan.request_mark": dict(RequestStatus.choices),
+    "publicity.comment": dict(CommentKind.choices),
+    "publicity.respond": dict(CommentOutcome.choices),
+    "publicity.close": dict(PublicityState.choices),
+}
+
+
+def _state(action: str, code: str) -> str:
+    if not code:
+        return "—"
+    return ACTION_STATE_LABELS.get(action, {}).get(code) or state_label(code)
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime.datetime
+    kind: str  # version | pre_review | revision_request | expert_review | review_round | department_opinion
+    # | city_approval | opinion | publicity | public_comment | audit
+    kind_label: str
+    title: str
+    text: str = ""
+    actor: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def is_audit(self) -> bool:
+        return self.kind == "audit"
+
+
+def _name(user) -> str:
+    if user is None:
+        return "系统"
+    return user.get_full_name() or user.username
+
+
+def _at_day(day: datetime.date) -> datetime.datetime:
+    """A date-only fact placed at the start of its day, when no recorded time says better."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def carried_over_origins(rounds) -> dict[int, int]:
+    """DepartmentReview pk → number of the round its opinion was given in (carried-over rows point back).
+
+    `rounds` must be in ascending order with `department_reviews` loaded.
+    """
+    origin: dict[int, int] = {}
+    previous: dict[int, DepartmentReview] = {}
+    for review_round in rounds:
+        current = {}
+        for review in review_round.department_reviews.all():
+            earlier = previous.get(review.department_id)
+            if review.carried_over and earlier is not None:
+                origin[review.pk] = origin[earlier.pk]
+            else:
+                origin[review.pk] = review_round.number
+            current[review.department_id] = review
+        previous = current
+    return origin
+
+
+def round_start_changes(rounds, events) -> dict[int, dict]:
+    """Round number → departments staff added to or removed from the routed set when it started, from the
+    audit events of start_joint_review; events in time order, rounds with `department_reviews` loaded."""
+    starts = [e for e in events if e.action == "plan.start_joint_review"]
+    removed_ids = {int(k) for e in starts for k in (e.data.get("removed") or {})}
+    names = (
+        dict(Organization.objects.filter(pk__in=removed_ids).values_list("pk", "name")) if removed_ids else {}
+    )
+    changes = {}
+    for review_round, event in zip(rounds, starts, strict=False):
+        # A department that has its own (inactive) row in the round shows its reason there already.
+        present = {r.department_id for r in review_round.department_reviews.all()}
+        removed = [
+            (names.get(int(k), k), reason)
+            for k, reason in (event.data.get("removed") or {}).items()
+            if int(k) not in present
+        ]
+        changes[review_round.number] = {"added": event.data.get("added") or [], "removed": removed}
+    return changes
+
+
+def _load_plan(project: Project) -> ImplementationPlan | None:
+    return (
+        ImplementationPlan.objects.filter(project=project)
+        .prefetch_related(
+            Prefetch("versions", queryset=PlanVersion.objects.select_related("submitted_by")),
+            Prefetch(
+                "pre_review_comments",
+                queryset=PreReviewComment.objects.select_related("department", "answered_by"),
+            ),
+            Prefetch(
+                "revision_requests",
+                queryset=RevisionRequest.objects.select_related("raised_by", "resolved_by"),
+            ),
+            Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("recorded_by")),
+            Prefetch(
+                "review_rounds",
+                queryset=ReviewRound.objects.order_by("number")
+                .select_related("started_by")
+                .prefetch_related(
+                    Prefetch(
+                        "department_reviews",
+                        queryset=DepartmentReview.objects.select_related(
+                            "department", "decided_by", "change_confirmed_by"
+                        ),
+                    )
+                ),
+            ),
+            Prefetch("opinions", queryset=JointReviewOpinion.objects.select_related("issued_by")),
+            Prefetch(
+                "publicities",
+                queryset=Publicity.objects.select_related("published_by").prefetch_related(
+                    Prefetch("comments", queryset=PublicComment.objects.select_related("responded_by"))
+                ),
+            ),
+        )
+        .first()
+    )
+
+
+def project_history(project: Project) -> list[HistoryEntry]:
+    """Every plan version, pre-review comment, revision request, expert review, review round with every
+    department's opinion, city approval, opinion, publicity, redacted public comment and audit event of the
+    project, in time order."""
+    plan = _load_plan(project)
+    events = list(AuditEvent.objects.for_object(project))
+    if plan is not None:
+        events += list(AuditEvent.objects.for_object(plan))
+    events.sort(key=lambda e: (e.created_at, e.pk))
+    entries: list[HistoryEntry] = []
+
+    def first_event(action, match=lambda e: True, latest=False):
+        candidates = reversed(events) if latest else events
+        return next((e for e in candidates if e.action == action and match(e)), None)
+
+    comment_terms = []
+    if plan is not None:
+        for publicity in plan.publicities.all():
+            for comment in publicity.comments.all():
+                comment_terms += [comment.name, comment.contact]
+        _plan_entries(plan, entries, events, first_event, comment_terms)
+    for event in events:
+        reason = event.reason
+        if event.action in ANSWER_ACTIONS:
+            reason = redact(reason, extra_terms=comment_terms)
+        change = ""
+        if event.from_state or event.to_state:
+            change = f"{_state(event.action, event.from_state)} → {_state(event.action, event.to_state)}"
+        entries.append(
+            HistoryEntry(
+                at=event.created_at,
+                kind="audit",
+                kind_label="办理记录",
+                title=event.action_label or event.action,
+                text=reason,
+                actor=event.actor_name,
+                details=[("状态", change)] if change else [],
+            )
+        )
+    # Stable: entries made at the same moment keep the order they were listed in.
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _plan_entries(
+    plan: ImplementationPlan, entries: list[HistoryEntry], events, first_event, comment_terms
+) -> None:
+    fact_labels = dict(PlanFact.choices)
+    versions = {v.number: v for v in plan.versions.all()}
+    for version in versions.values():
+        entries.append(
+            HistoryEntry(
+                at=version.submitted_at,
+                kind="version",
+                kind_label="方案报送",
+                title=f"报送实施方案第{version.number}版",
+                text=version.note,
+                actor=_name(version.submitted_by),
+                details=[("方案事项", "、".join(fact_labels.get(f, f) for f in version.facts) or "—")],
+            )
+        )
+    for comment in plan.pre_review_comments.all():
+        entries.append(
+            HistoryEntry(
+                at=comment.requested_at,
+                kind="pre_review",
+                kind_label="方案预审",
+                title=f"征求{comment.department.name}预审意见（第{comment.version}版）",
+            )
+        )
+        if comment.answered_at:
+            entries.append(
+                HistoryEntry(
+                    at=comment.answered_at,
+                    kind="pre_review",
+                    kind_label="方案预审",
+                    title=f"{comment.department.name}提出预审意见（第{comment.version}版）",
+                    text=comment.text,
+                    actor=_name(comment.answered_by),
+                )
+            )
+    for item in plan.revision_requests.all():
+        # A request made from an accepted objection quotes the comment and the answer: keep it redacted.
+        text = redact(item.text, extra_terms=comment_terms) if item.source == "公示异议" else item.text
+        entries.append(
+            HistoryEntry(
+                at=item.raised_at,
+                kind="revision_request",
+                kind_label="修改要求",
+                title=f"提出修改要求（{item.source}，第{item.raised_on_version}版）",
+                text=text,
+                actor=_name(item.raised_by),
+                details=[("实施主体说明", item.response)] if item.response else [],
+            )
+        )
+        if item.status == RequestStatus.RESOLVED:
+            marked = first_event(
+                "plan.request_mark",
+                lambda e, item=item: e.to_state == RequestStatus.RESOLVED and e.reason == item.text,
+            )
+            resolved_version = versions.get(item.resolved_on_version)
+            at = (
+                marked.created_at if marked else (resolved_version.submitted_at if resolved_version else None)
+            )
+            entries.append(
+                HistoryEntry(
+                    at=at or item.raised_at,
+                    kind="revision_request",
+                    kind_label="修改要求",
+                    title=f"修改要求已解决（第{item.resolved_on_version}版）",
+                    text=text,
+                    actor=_name(item.resolved_by),
+                )
+            )
+    for review in plan.expert_reviews.all():
+        details = [("评审日期", f"{review.held_on.year}年{review.held_on.month}月{review.held_on.day}日")]
+        details.append(("评审专家", review.experts))
+        if review.adoption:
+            details.append(("采信情况", review.adoption))
+        entries.append(
+            HistoryEntry(
+                at=review.recorded_at,
+                kind="expert_review",
+                kind_label="专家评审",
+                title="专家评审",
+                text=review.opinions,
+                actor=_name(review.recorded_by),
+                details=details,
+            )
+        )
+    rounds = list(plan.review_rounds.all())
+    origins = carried_over_origins(rounds)
+    start_changes = round_start_changes(rounds, events)
+    for review_round in rounds:
+        reviews = list(review_round.department_reviews.all())
+        changes = start_changes.get(review_round.number, {})
+        details = [("会签部门", "、".join(r.department.name for r in reviews) or "—")]
+        if changes.get("removed"):
+            details.append(
+                ("移出部门", "；".join(f"{name}（{reason}）" for name, reason in changes["removed"]))
+            )
+        entries.append(
+            HistoryEntry(
+                at=review_round.started_at,
+                kind="review_round",
+                kind_label="联合审查",
+                title=f"第{review_round.number}轮联合审查开始（审查第{review_round.version}版）",
+                actor=_name(review_round.started_by),
+                details=details,
+            )
+        )
+        for review in reviews:
+            if review.carried_over:
+                entries.append(
+                    HistoryEntry(
+                        at=review_round.started_at,
+                        kind="department_opinion",
+                        kind_label="部门意见",
+                        title=f"第{review_round.number}轮 · {review.department.name}：{review.get_decision_display()}"
+                        f"（沿用第{origins[review.pk]}轮意见）",
+                        text=review.text,
+                        actor=_name(review.decided_by),
+                    )
+                )
+            elif review.decided_at:
+                entries.append(
+                    HistoryEntry(
+                        at=review.decided_at,
+                        kind="department_opinion",
+                        kind_label="部门意见",
+                        title=f"第{review_round.number}轮 · {review.department.name}：{review.get_decision_display()}",
+                        text=review.text,
+                        actor=_name(review.decided_by),
+                    )
+                )
+            if review.change_confirmed_at and not review.carried_over:
+                entries.append(
+                    HistoryEntry(
+                        at=review.change_confirmed_at,
+                        kind="department_opinion",
+                        kind_label="部门意见",
+                        title=f"第{review_round.number}轮 · 确认已按{review.department.name}意见修改",
+                        actor=_name(review.change_confirmed_by),
+                    )
+                )
+            if not review.is_active:
+                removal = first_event(
+                    "plan.department_remove",
+                    lambda e, review=review, review_round=review_round: (
+                        e.created_at >= review_round.started_at
+                        and e.action_label.endswith(review.department.name)
+                    ),
+                )
+                entries.append(
+                    HistoryEntry(
+                        at=removal.created_at if removal else review_round.started_at,
+                        kind="department_opinion",
+                        kind_label="部门意见",
+                        title=f"第{review_round.number}轮 · {review.department.name}移出会签",
+                        text=review.removed_reason,
+                    )
+                )
+        if review_round.completed_at:
+            entries.append(
+                HistoryEntry(
+                    at=review_round.completed_at,
+                    kind="review_round",
+                    kind_label="联合审查",
+                    title=f"第{review_round.number}轮联合审查结束："
+                    f"{ROUND_OUTCOMES.get(review_round.outcome, review_round.outcome)}",
+                    details=[
+                        (
+                            "部门意见",
+                            "；".join(
+                                f"{r.department.name}{Decision(r.decision).label}"
+                                for r in reviews
+                                if r.is_active
+                            ),
+                        )
+                    ],
+                )
+            )
+    if plan.city_approved_on:
+        recorded = first_event("plan.record_city_approval", latest=True)
+        day = plan.city_approved_on
+        entries.append(
+            HistoryEntry(
+                at=recorded.created_at if recorded else _at_day(day),
+                kind="city_approval",
+                kind_label="市政府批准",
+                title="登记市政府批准",
+                text=plan.city_approval_reference,
+                actor=recorded.actor_name if recorded else "",
+                details=[("批准日期", f"{day.year}年{day.month}月{day.day}日")],
+            )
+        )
+    for opinion in plan.opinions.all():
+        issued = first_event("plan.opinion", lambda e, opinion=opinion: e.data.get("opinion") == opinion.pk)
+        day = opinion.issued_on
+        entries.append(
+            HistoryEntry(
+                at=issued.created_at if issued else _at_day(day),
+                kind="opinion",
+                kind_label="联合审查意见",
+                title=f"出具联合审查意见 {opinion.number}",
+                text=opinion.conclusion,
+                actor=_name(opinion.issued_by),
+                details=[("出具日期", f"{day.year}年{day.month}月{day.day}日")],
+            )
+        )
+    for publicity in plan.publicities.all():
+        published = first_event(
+            "publicity.publish", lambda e, publicity=publicity: e.data.get("publicity") == publicity.pk
+        )
+        starts, ends = timezone.localtime(publicity.starts_at), timezone.localtime(publicity.ends_at)
+        window = (
+            f"{starts.year}年{starts.month}月{starts.day}日至{ends.year}年{ends.month}月{ends.day}日"
+            f"（{publicity.workdays}个工作日{'，期限暂定' if publicity.provisional else ''}）"
+        )
+        entries.append(
+            HistoryEntry(
+                at=published.created_at if published else _at_day(publicity.published_on),
+                kind="publicity",
+                kind_label="公示",
+                title="发布公示",
+                text=publicity.summary,
+                actor=_name(publicity.published_by),
+                details=[("公示期", window)],
+            )
+        )
+        for comment in publicity.comments.all():
+            entries.append(
+                HistoryEntry(
+                    at=comment.submitted_at,
+                    kind="public_comment",
+                    kind_label="公示意见",
+                    title=f"收到公示意见（{comment.get_kind_display()}）",
+                    text=public_text(comment),
+                    details=[("处理结果", comment.get_outcome_display())],
+                )
+            )
+            if comment.outcome != CommentOutcome.PENDING and comment.responded_at:
+                entries.append(
+                    HistoryEntry(
+                        at=comment.responded_at,
+                        kind="public_comment",
+                        kind_label="公示意见",
+                        title=f"答复公示意见（{comment.get_outcome_display()}）",
+                        text=redact(comment.response, extra_terms=(comment.name, comment.contact)),
+                        actor=_name(comment.responded_by),
+                        details=[("原意见", public_text(comment))],
+                    )
+                )
+        if publicity.state != PublicityState.OPEN and publicity.closed_at:
+            entries.append(
+                HistoryEntry(
+                    at=publicity.closed_at,
+                    kind="publicity",
+                    kind_label="公示",
+                    title=f"公示结束（{publicity.get_state_display()}）",
+                    text=publicity.result,
+                )
+            )

@@ -1,0 +1,638 @@
+"""Joint review pages (会签): the inbox, a department's opinion form, the staff's round page, the printable
+联合审查意见 and the printable opinion history (签核历程). Every change goes through review.services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views import View
+
+from projects.models import Project
+from projects.services import housing_commission
+from renewal.attachments import attach, validate_upload
+from renewal.choices import DeadlineState, OrganizationKind, Role
+from renewal.models import Attachment, AuditEvent, Deadline, Organization
+from renewal.permissions import get_visible_or_404
+from renewal.selectors import DeadlineRow, deadlines_with_lights
+from renewal.views import RoleRequiredMixin
+from renewal.workflow import TransitionRefused
+from review import services
+from review.choices import (
+    DEADLINE_DEPARTMENT_REVIEW,
+    DEADLINE_LAND_ALL,
+    DEADLINE_LAND_FIRST_PHASE,
+    Decision,
+    DeliverableKind,
+    PlanFact,
+    PlanState,
+)
+from review.models import (
+    DepartmentReview,
+    ImplementationPlan,
+    PlanVersion,
+    PreReviewComment,
+    ReviewRound,
+)
+from review.selectors import ROUND_OUTCOMES, carried_over_origins, project_history, round_start_changes
+
+ALL_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
+# A department's working page is internal to the government side; entities read opinions in the history.
+DEPARTMENT_PAGE_ROLES = (Role.STAFF, Role.REVIEWER, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
+STAFF_ROLES = (Role.STAFF, Role.ADMINISTRATOR)
+STAFF_INBOX_STATES = (
+    PlanState.PRE_REVIEW,
+    PlanState.JOINT_REVIEW,
+    PlanState.PASSED,
+    PlanState.OPINION_ISSUED,
+    PlanState.PUBLICITY,
+)
+
+
+def role_of(user) -> str:
+    return Role.ADMINISTRATOR if user.is_superuser else user.role
+
+
+def plan_queryset():
+    return ImplementationPlan.objects.select_related(
+        "project__district",
+        "project__category",
+        "project__sub_type",
+        "project__implementing_entity",
+        "project__coordinating_entity",
+    )
+
+
+def later_round():
+    """A later round of the same plan exists: the round in the outer query is not the current one."""
+    return ReviewRound.objects.filter(plan_id=OuterRef("plan_id"), number__gt=OuterRef("number"))
+
+
+def fact_labels(facts) -> list[str]:
+    labels = dict(PlanFact.choices)
+    return [labels.get(code, code) for code in facts]
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by content and size like every other upload."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        cleaned = [super(MultipleFileField, self).clean(item, initial) for item in files if item]
+        errors = []
+        for upload in cleaned:
+            try:
+                validate_upload(upload)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class DepartmentDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="审查意见",
+        choices=[
+            (Decision.AGREE, Decision.AGREE.label),
+            (Decision.AGREE_AFTER_CHANGE, Decision.AGREE_AFTER_CHANGE.label),
+            (Decision.DISAGREE, Decision.DISAGREE.label),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择“同意”“修改后同意”或“不同意”。"},
+    )
+    # Whether the text is required is the service's rule; its message is shown next to this field.
+    text = forms.CharField(
+        label="意见内容",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="选择“修改后同意”或“不同意”时须写明意见内容（修改要求或不同意的理由）。",
+    )
+    attachments = MultipleFileField(label="意见附件（可选）", required=False)
+
+
+# Fields named in TransitionRefused.missing by services.record_decision.
+DECISION_FIELDS = {"意见": "decision", "意见内容": "text"}
+
+
+# --- the inbox --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewRow:
+    review: DepartmentReview
+    deadline: DeadlineRow | None
+
+
+@dataclass
+class PlanRow:
+    plan: ImplementationPlan
+    review_round: ReviewRound | None
+    answered: int
+    total: int
+    awaiting_confirmation: int
+    earliest: DeadlineRow | None
+
+
+def pending_department_reviews(user) -> list[ReviewRow]:
+    """The reviewer's department's unanswered opinions in current rounds, each with its clock."""
+    reviews = list(
+        DepartmentReview.objects.visible_to(user)
+        .filter(
+            is_active=True,
+            decision=Decision.PENDING,
+            review_round__plan__state=PlanState.JOINT_REVIEW,
+        )
+        .filter(
+            ~Exists(
+                ReviewRound.objects.filter(
+                    plan_id=OuterRef("review_round__plan_id"), number__gt=OuterRef("review_round__number")
+                )
+            )
+        )
+        .select_related("review_round__plan__project", "department")
+        .prefetch_related(
+            Prefetch(
+                "deadlines",
+                queryset=Deadline.objects.filter(state=DeadlineState.OPEN, kind=DEADLINE_DEPARTMENT_REVIEW),
+            )
+        )
+    )
+    rows = deadlines_with_lights([d for r in reviews for d in r.deadlines.all()])
+    by_review = {}
+    for row in rows:
+        current = by_review.get(row.deadline.object_id)
+        if current is None or row.deadline.due_date < current.deadline.due_date:
+            by_review[row.deadline.object_id] = row
+    result = [ReviewRow(r, by_review.get(r.pk)) for r in reviews]
+    result.sort(key=lambda row: (row.deadline is None, row.deadline.deadline.due_date if row.deadline else 0))
+    return result
+
+
+def pending_pre_review_comments(user):
+    return list(
+        PreReviewComment.objects.filter(
+            department_id=user.organization_id,
+            answered_at__isnull=True,
+            plan__state=PlanState.PRE_REVIEW,
+            version=F("plan__current_version"),
+        )
+        .select_related("plan__project", "department")
+        .order_by("requested_at", "pk")
+    )
+
+
+def plan_rows(plans) -> list[PlanRow]:
+    """Plans with the current round's progress (n of m answered) and their earliest open clock, in a fixed
+    number of queries."""
+    plans = list(plans)
+    prefetch_related_objects(
+        plans,
+        Prefetch(
+            "review_rounds",
+            queryset=ReviewRound.objects.filter(~Exists(later_round())).prefetch_related(
+                Prefetch("department_reviews", queryset=DepartmentReview.objects.filter(is_active=True))
+            ),
+            to_attr="latest_rounds",
+        ),
+    )
+    plan_of_review, plan_of_project = {}, {}
+    for plan in plans:
+        plan_of_project[plan.project_id] = plan.pk
+        for review_round in plan.latest_rounds:
+            for review in review_round.department_reviews.all():
+                plan_of_review[review.pk] = plan.pk
+    earliest: dict[int, DeadlineRow] = {}
+    if plans:
+        review_type = ContentType.objects.get_for_model(DepartmentReview)
+        project_type = ContentType.objects.get_for_model(Project)
+        open_deadlines = Deadline.objects.open().filter(
+            Q(content_type=review_type, object_id__in=list(plan_of_review))
+            | Q(content_type=project_type, object_id__in=list(plan_of_project))
+        )
+        for row in deadlines_with_lights(open_deadlines):
+            owner = plan_of_review if row.deadline.content_type_id == review_type.pk else plan_of_project
+            plan_id = owner.get(row.deadline.object_id)
+            current = earliest.get(plan_id)
+            if plan_id is not None and (current is None or row.deadline.due_date < current.deadline.due_date):
+                earliest[plan_id] = row
+    rows = []
+    for plan in plans:
+        review_round = plan.latest_rounds[0] if plan.latest_rounds else None
+        reviews = list(review_round.department_reviews.all()) if review_round else []
+        rows.append(
+            PlanRow(
+                plan=plan,
+                review_round=review_round,
+                answered=sum(r.decision != Decision.PENDING for r in reviews),
+                total=len(reviews),
+                awaiting_confirmation=sum(
+                    r.decision == Decision.AGREE_AFTER_CHANGE and r.change_confirmed_at is None
+                    for r in reviews
+                ),
+                earliest=earliest.get(plan.pk),
+            )
+        )
+    return rows
+
+
+class ReviewInboxView(RoleRequiredMixin, View):
+    """Reviewers: opinions their department owes; staff: the district's plans in review; entities: theirs."""
+
+    allowed_roles = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.ADMINISTRATOR)
+    page_size = 50
+
+    def get(self, request):
+        user = request.user
+        role = role_of(user)
+        context = {"role": role}
+        if role == Role.REVIEWER:
+            context["department_rows"] = pending_department_reviews(user)
+            context["pre_review_comments"] = pending_pre_review_comments(user)
+            return render(request, "review/joint_inbox.html", context)
+        plans = ImplementationPlan.objects.visible_to(user).select_related("project__district")
+        states = list(PlanState) if role == Role.ENTITY else list(STAFF_INBOX_STATES)
+        state = request.GET.get("state", "")
+        plans = plans.filter(state=state) if state in states else plans.filter(state__in=states)
+        page = Paginator(plans.order_by("-updated_at", "-pk"), self.page_size).get_page(
+            request.GET.get("page")
+        )
+        context.update(
+            page=page,
+            rows=plan_rows(page.object_list),
+            states=[(s.value, s.label) for s in states],
+            state=state,
+        )
+        return render(request, "review/joint_inbox.html", context)
+
+
+# --- a department's opinion ---------------------------------------------------------------------------
+
+
+def review_queryset():
+    return DepartmentReview.objects.select_related(
+        "department",
+        "decided_by",
+        "change_confirmed_by",
+        "review_round__plan__project__district",
+        "review_round__plan__project__category",
+        "review_round__plan__project__sub_type",
+        "review_round__plan__project__implementing_entity",
+        "review_round__plan__project__coordinating_entity",
+    )
+
+
+def is_current_round(review_round: ReviewRound) -> bool:
+    return not ReviewRound.objects.filter(
+        plan_id=review_round.plan_id, number__gt=review_round.number
+    ).exists()
+
+
+def why_not_answerable(user, review: DepartmentReview, current: bool) -> str | None:
+    """The reason the form is not offered, in the service's words; None when the department may answer."""
+    plan = review.review_round.plan
+    if role_of(user) != Role.REVIEWER or user.organization_id != review.department_id:
+        return "只有被分送的部门可以提出本部门的审查意见。"
+    if plan.state != PlanState.JOINT_REVIEW or not current:
+        return "本轮联合审查已结束，不能再提出意见。"
+    if not review.is_active:
+        return "本部门已被移出本轮会签。"
+    if review.decision != Decision.PENDING:
+        return "本部门已提出本轮审查意见，不能重复提交。"
+    return None
+
+
+class DepartmentReviewView(RoleRequiredMixin, View):
+    """The department's 会签 form: 同意 / 修改后同意 / 不同意 with text and attachments."""
+
+    allowed_roles = DEPARTMENT_PAGE_ROLES
+
+    def _review(self, request, pk) -> DepartmentReview:
+        return get_visible_or_404(review_queryset(), request.user, pk=pk)
+
+    def _render(self, request, review, form, status=200):
+        plan = review.review_round.plan
+        current = is_current_round(review.review_round)
+        version = PlanVersion.objects.filter(plan=plan, number=review.review_round.version).first()
+        deadlines = deadlines_with_lights(
+            review.deadlines.select_related("responsible_organization").order_by("-opened_at", "-pk")
+        )
+        others = (
+            DepartmentReview.objects.filter(review_round_id=review.review_round_id)
+            .exclude(pk=review.pk)
+            .select_related("department")
+            .order_by("department__name")
+        )
+        reason = why_not_answerable(request.user, review, current)
+        context = {
+            "review": review,
+            "plan": plan,
+            "project": plan.project,
+            "version": version,
+            "version_facts": fact_labels(version.facts if version else plan.facts),
+            "deadlines": deadlines,
+            "others": others,
+            "attachments": Attachment.objects.for_object(review).select_related("uploaded_by"),
+            "form": form if reason is None else None,
+            "closed_reason": reason,
+            "is_current": current,
+        }
+        return render(request, "review/joint_department_review.html", context, status=status)
+
+    def get(self, request, pk):
+        review = self._review(request, pk)
+        return self._render(request, review, DepartmentDecisionForm())
+
+    def post(self, request, pk):
+        review = self._review(request, pk)
+        form = DepartmentDecisionForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._render(request, review, form, status=400)
+        try:
+            with transaction.atomic():
+                review = services.record_decision(
+                    review,
+                    actor=request.user,
+                    decision=form.cleaned_data["decision"],
+                    text=form.cleaned_data["text"],
+                    request=request,
+                )
+                for upload in form.cleaned_data["attachments"]:
+                    attach(
+                        review,
+                        upload,
+                        kind=DeliverableKind.REVIEW_OPINION,
+                        actor=request.user,
+                        request=request,
+                    )
+        except TransitionRefused as refusal:
+            fields = [DECISION_FIELDS[m] for m in refusal.missing if m in DECISION_FIELDS]
+            if not fields:
+                messages.error(request, refusal.message)
+                return redirect("review:department_review", pk=pk)
+            for field in fields:
+                form.add_error(field, refusal.message)
+            return self._render(request, self._review(request, pk), form, status=400)
+        except ValidationError as error:
+            form.add_error("attachments", error.messages)
+            return self._render(request, self._review(request, pk), form, status=400)
+        messages.success(
+            request, f"{review.department.name}的审查意见已提交：{review.get_decision_display()}。"
+        )
+        return redirect("review:department_review", pk=pk)
+
+
+class ConfirmChangeView(RoleRequiredMixin, View):
+    """Staff confirm that the change a 修改后同意 asked for was made."""
+
+    allowed_roles = STAFF_ROLES
+
+    def post(self, request, pk):
+        review = get_visible_or_404(
+            DepartmentReview.objects.select_related("review_round", "department"), request.user, pk=pk
+        )
+        try:
+            services.confirm_change(
+                review, actor=request.user, note=request.POST.get("note", ""), request=request
+            )
+        except TransitionRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, f"已确认按{review.department.name}意见完成修改。")
+        return redirect("review:joint_round", pk=review.review_round.plan_id)
+
+
+class ChangeDepartmentsView(RoleRequiredMixin, View):
+    """Staff add departments to the current round or remove one, each removal with its reason."""
+
+    allowed_roles = STAFF_ROLES
+
+    @staticmethod
+    def _ids(values) -> list[int]:
+        try:
+            return sorted({int(v) for v in values if str(v).strip()})
+        except ValueError as exc:
+            raise TransitionRefused("部门选择有误，请重新选择。") from exc
+
+    def post(self, request, pk):
+        plan = get_visible_or_404(plan_queryset(), request.user, pk=pk)
+        try:
+            add_ids = self._ids(request.POST.getlist("add"))
+            remove_ids = self._ids(request.POST.getlist("remove"))
+            if not add_ids and not remove_ids:
+                raise TransitionRefused("请选择要增加或移出的会签部门。")
+            add = list(
+                Organization.objects.filter(
+                    pk__in=add_ids, kind=OrganizationKind.DEPARTMENT, district_id=plan.project.district_id
+                )
+            )
+            if len(add) != len(add_ids):
+                # Never a name of another district's organisation: only say the choice is not allowed.
+                raise TransitionRefused("只能增加本区的行业主管部门。")
+            current = plan.review_rounds.order_by("-number").first()
+            active = set(
+                current.department_reviews.filter(is_active=True).values_list("department_id", flat=True)
+                if current
+                else []
+            )
+            if any(i not in active for i in remove_ids):
+                raise TransitionRefused("只能移出本轮正在会签的部门。")
+            remove = {i: request.POST.get(f"reason_{i}", "") for i in remove_ids}
+            services.change_departments(plan, actor=request.user, add=add, remove=remove, request=request)
+        except TransitionRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            done = [f"增加 {len(add)} 个部门" if add else "", f"移出 {len(remove)} 个部门" if remove else ""]
+            messages.success(request, "已调整会签部门：" + "，".join(d for d in done if d) + "。")
+        return redirect("review:joint_round", pk=pk)
+
+
+# --- the staff's round page -----------------------------------------------------------------------------
+
+
+@dataclass
+class RoundReviewRow:
+    review: DepartmentReview
+    origin_round: int
+    deadline: DeadlineRow | None
+    attachments: list
+
+
+class JointRoundView(RoleRequiredMixin, View):
+    """Every round of the plan with every department's opinion; staff adjust departments and confirm changes."""
+
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        plan = get_visible_or_404(plan_queryset(), request.user, pk=pk)
+        rounds = list(
+            plan.review_rounds.order_by("number")
+            .select_related("started_by")
+            .prefetch_related(
+                Prefetch(
+                    "department_reviews",
+                    queryset=DepartmentReview.objects.select_related(
+                        "department", "decided_by", "change_confirmed_by"
+                    ).prefetch_related(
+                        Prefetch("deadlines", queryset=Deadline.objects.order_by("-opened_at", "-pk")),
+                        Prefetch("attachments", queryset=Attachment.objects.select_related("superseded_by")),
+                    ),
+                )
+            )
+        )
+        origins = carried_over_origins(rounds)
+        # File names only of the reviews the user may open (a department sees its own files only).
+        downloadable = set(
+            DepartmentReview.objects.visible_to(request.user)
+            .filter(review_round__plan=plan)
+            .values_list("pk", flat=True)
+        )
+        changes = round_start_changes(
+            rounds, AuditEvent.objects.for_object(plan).order_by("created_at", "pk")
+        )
+        all_deadlines = [
+            d for r in rounds for review in r.department_reviews.all() for d in review.deadlines.all()
+        ]
+        light_of = {row.deadline.pk: row for row in deadlines_with_lights(all_deadlines)}
+        current = rounds[-1] if rounds else None
+        actions = services.allowed_actions(request.user, plan)
+        manage = "manage_departments" in actions and current is not None
+        round_rows = []
+        for review_round in rounds:
+            rows = []
+            for review in review_round.department_reviews.all():
+                deadlines = list(review.deadlines.all())
+                open_rows = [d for d in deadlines if d.state == DeadlineState.OPEN]
+                chosen = (open_rows or deadlines or [None])[0]
+                rows.append(
+                    RoundReviewRow(
+                        review=review,
+                        origin_round=origins.get(review.pk, review_round.number),
+                        deadline=light_of.get(chosen.pk) if chosen else None,
+                        attachments=[a for a in review.attachments.all() if not hasattr(a, "superseded_by")]
+                        if review.pk in downloadable
+                        else [],
+                    )
+                )
+            round_rows.append(
+                {
+                    "round": review_round,
+                    "rows": rows,
+                    "is_current": review_round is current,
+                    "outcome": ROUND_OUTCOMES.get(review_round.outcome, "审查中"),
+                    "changes": changes.get(review_round.number, {}),
+                    "answered": sum(
+                        1 for r in rows if r.review.is_active and r.review.decision != Decision.PENDING
+                    ),
+                    "total": sum(1 for r in rows if r.review.is_active),
+                }
+            )
+        addable = []
+        if manage:
+            active = {r.department_id for r in current.department_reviews.all() if r.is_active}
+            addable = list(
+                Organization.objects.filter(
+                    district_id=plan.project.district_id, kind=OrganizationKind.DEPARTMENT, is_active=True
+                )
+                .exclude(pk__in=active)
+                .order_by("name")
+            )
+        context = {
+            "plan": plan,
+            "project": plan.project,
+            "round_rows": list(reversed(round_rows)),
+            "manage": manage,
+            "can_confirm": services.is_plan_staff(request.user, plan)
+            and plan.state == PlanState.JOINT_REVIEW,
+            "addable": addable,
+            "has_opinion": plan.opinions.exists(),
+        }
+        return render(request, "review/joint_round.html", context)
+
+
+# --- printable documents --------------------------------------------------------------------------------
+
+
+class OpinionPrintView(RoleRequiredMixin, View):
+    """The printable 联合审查意见 (联合审查办法 第十条), with the 第十八条 land-procedure limits."""
+
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        plan = get_visible_or_404(plan_queryset(), request.user, pk=pk)
+        opinion = (
+            plan.opinions.select_related("district", "review_round", "issued_by").order_by("-pk").first()
+        )
+        if opinion is None:
+            raise Http404("尚未出具联合审查意见。")
+        rounds = list(
+            plan.review_rounds.filter(number__lte=opinion.review_round.number)
+            .order_by("number")
+            .prefetch_related(
+                Prefetch("department_reviews", queryset=DepartmentReview.objects.select_related("department"))
+            )
+        )
+        origins = carried_over_origins(rounds)
+        passing = next(r for r in rounds if r.pk == opinion.review_round_id)
+        reviews = list(passing.department_reviews.all())
+        land = {}
+        for deadline in plan.project.deadlines.filter(
+            kind__in=[DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL], start_date=opinion.issued_on
+        ).order_by("pk"):
+            land[deadline.kind] = deadline
+        commission = housing_commission(opinion.district)
+        context = {
+            "plan": plan,
+            "project": plan.project,
+            "opinion": opinion,
+            "version": PlanVersion.objects.filter(plan=plan, number=passing.version).first(),
+            "rows": [
+                {"review": r, "origin_round": origins.get(r.pk, passing.number)}
+                for r in reviews
+                if r.is_active
+            ],
+            "removed": [r for r in reviews if not r.is_active],
+            "land_first_phase": land.get(DEADLINE_LAND_FIRST_PHASE),
+            "land_all": land.get(DEADLINE_LAND_ALL),
+            "issuer": commission.name if commission else f"{opinion.district.name}城市更新主管部门",
+            "passing": passing,
+        }
+        return render(request, "review/opinion_print.html", context)
+
+
+class HistoryView(RoleRequiredMixin, View):
+    """签核历程: everything that happened to the project's plan, in time order, printable."""
+
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        project = get_visible_or_404(
+            Project.objects.select_related("district", "implementing_entity", "coordinating_entity"),
+            request.user,
+            pk=pk,
+        )
+        plan = ImplementationPlan.objects.filter(project=project).first()
+        return render(
+            request,
+            "review/history.html",
+            {"project": project, "plan": plan, "entries": project_history(project)},
+        )

@@ -1,0 +1,237 @@
+"""Generated permission tests: every URL of the portal × every role (NetBox-style).
+
+Each page view declares `allowed_roles` (RoleRequiredMixin). For every URL pattern in the resolver:
+allowed roles get the page (200, or 405 for a POST-only action), other roles get 403, anonymous users
+are sent to the login page, and a user of another district gets 404 for every object URL. A new URL
+without a sample object here makes the test fail, so nothing is left unchecked.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.views import APIView
+
+from projects import services as intake
+from projects.models import Category, ImportBatch, IntakeOpinion, SubType
+from renewal.attachments import attach
+from renewal.choices import DepartmentCode, Role
+from review import services as review
+from review.choices import CommentKind, Decision
+from review.models import DepartmentReview, PreReviewComment
+from tests.factories import user
+from tests.review.helpers import PDF, World
+
+pytestmark = pytest.mark.django_db
+
+REVIEWER_DEPARTMENT = DepartmentCode.DEVELOPMENT_REFORM  # always routed (第十二条（六）)
+PUBLIC_URLS = {"login", "logout", "publicity:list", "publicity:detail", "publicity:comment"}
+
+
+def walk(patterns, namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = pattern.namespace
+            yield from walk(
+                pattern.url_patterns, f"{namespace}:{inner}" if namespace and inner else inner or namespace
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern
+
+
+def page_views():
+    """(url name, view class) of every role-gated HTML page."""
+    found = {}
+    for name, pattern in walk(get_resolver().url_patterns):
+        view = getattr(pattern.callback, "view_class", None)
+        if view is not None and hasattr(view, "allowed_roles") and not issubclass(view, APIView):
+            found[name] = view
+    return found
+
+
+class Sample:
+    """One object of every kind in 海淀区, owned by the entity and routed to the reviewer's department."""
+
+    def __init__(self):
+        self.world = w = World()
+        self.users = {
+            Role.STAFF: w.staff,
+            Role.ENTITY: w.entity,
+            Role.REVIEWER: w.reviewers[REVIEWER_DEPARTMENT],
+            Role.LEADERSHIP: user(Role.LEADERSHIP),
+            Role.AUDITOR: user(Role.AUDITOR),
+            Role.ADMINISTRATOR: user(Role.ADMINISTRATOR, district_code=None),
+        }
+        self.outsider = user(Role.STAFF, district_code="110102")
+        residential = Category.objects.get(code="residential")
+        project = intake.create_draft(
+            actor=w.entity,
+            data={
+                "name": "权限测试项目",
+                "category": residential,
+                "sub_type": SubType.objects.get(category=residential, name="老旧小区综合整治"),
+                "location": "海淀区",
+                "renewal_goal": "测试",
+                "total_investment": Decimal("100"),
+            },
+        )
+        attachment = attach(project, SimpleUploadedFile("材料.pdf", PDF), kind="申报材料", actor=w.entity)
+        intake.submit(project, actor=w.entity)
+        intake.route(project, actor=w.staff, departments=[w.departments[REVIEWER_DEPARTMENT]])
+        opinion = IntakeOpinion.objects.get(project=project)
+        admitted = w.implementation_project(name="已入库项目")
+        batch = ImportBatch.objects.create(
+            file=SimpleUploadedFile("清单.xlsx", b"x"), original_name="清单.xlsx", uploaded_by=w.staff
+        )
+
+        # A plan through to publicity, with a public comment.
+        published = w.submitted_plan(project=w.implementation_project(name="公示项目"))
+        published = review.start_joint_review(published, actor=w.staff)
+        for item in DepartmentReview.objects.filter(review_round__plan=published):
+            review.record_decision(item, actor=w.reviewer_of(item), decision=Decision.AGREE, text="")
+        published = review.issue_opinion(published, actor=w.staff)
+        published = review.publish(published, actor=w.staff)
+        publicity = published.publicities.get()
+        comment = review.submit_comment(
+            publicity,
+            kind=CommentKind.SUGGESTION,
+            text="建议增加绿化",
+            contact="010-62345678",
+            now=publicity.starts_at,
+        )
+        # A plan in joint review, and one in pre-review with a revision request from an earlier version.
+        reviewing = review.start_joint_review(
+            w.submitted_plan(project=w.implementation_project(name="会签项目")), actor=w.staff
+        )
+        department_review = DepartmentReview.objects.get(
+            review_round__plan=reviewing, department=w.departments[REVIEWER_DEPARTMENT]
+        )
+        revising = review.return_for_revision(
+            w.submitted_plan(project=w.implementation_project(name="修改项目")),
+            actor=w.staff,
+            items=["补充图纸"],
+        )
+        pre = w.submitted_plan(project=w.implementation_project(name="预审项目"))
+        pre = review.return_for_revision(pre, actor=w.staff, items=["补充交通组织方案"])
+        pre = review.submit(pre, actor=w.entity)
+        pre = review.request_pre_review(pre, actor=w.staff, departments=[w.departments[REVIEWER_DEPARTMENT]])
+        self.kwargs = {
+            "attachment_download": {"pk": attachment.pk},
+            "projects:project_detail": {"pk": project.pk},
+            "projects:project_edit": {"pk": project.pk},
+            "projects:attachment_upload": {"pk": project.pk},
+            "projects:project_action": {"pk": project.pk, "action": "admit"},
+            "projects:admission_notice": {"pk": admitted.pk},
+            "projects:opinion": {"pk": opinion.pk},
+            "projects:import_preview": {"pk": batch.pk},
+            "projects:import_commit": {"pk": batch.pk},
+            "review:plan_start": {"pk": admitted.pk},
+            "review:plan_detail": {"pk": published.pk},
+            "review:plan_edit": {"pk": revising.pk},
+            "review:plan_action": {"pk": pre.pk, "action": "start_joint_review"},
+            "review:plan_upload": {"pk": revising.pk},
+            "review:plan_versions": {"pk": pre.pk},
+            "review:expert_review": {"pk": pre.pk},
+            "review:request_mark": {"pk": pre.revision_requests.get().pk},
+            "review:pre_review_comment": {"pk": PreReviewComment.objects.get(plan=pre).pk},
+            "review:department_review": {"pk": department_review.pk},
+            "review:confirm_change": {"pk": department_review.pk},
+            "review:change_departments": {"pk": reviewing.pk},
+            "review:joint_round": {"pk": reviewing.pk},
+            "review:opinion_print": {"pk": published.pk},
+            "review:history": {"pk": published.project_id},
+            "review:publicity_comments": {"pk": publicity.pk},
+            "review:comment_respond": {"pk": comment.pk},
+        }
+
+
+@pytest.fixture
+def sample():
+    return Sample()
+
+
+def test_every_page_answers_each_role_as_declared(client, sample):
+    views = page_views()
+    missing = [name for name in views if "<" in _route(name) and name not in sample.kwargs]
+    assert not missing, f"URLs without a sample object in this test: {missing}"
+    problems = []
+    for name, view in sorted(views.items()):
+        url = reverse(name, kwargs=sample.kwargs.get(name, {}))
+        post_only = "get" not in view.http_method_names or not hasattr(view, "get")
+        for role, account in sample.users.items():
+            client.force_login(account)
+            status = client.get(url).status_code
+            allowed = role in view.allowed_roles
+            expected = ({405} if post_only else {200}) if allowed else {403}
+            if status not in expected:
+                problems.append(f"{name} as {role}: {status}, expected {sorted(expected)}")
+        client.logout()
+        anonymous = client.get(url)
+        if anonymous.status_code != 302 or "/accounts/login/" not in anonymous["Location"]:
+            problems.append(f"{name} anonymous: {anonymous.status_code}, expected a redirect to login")
+        if name in sample.kwargs and Role.STAFF in view.allowed_roles:
+            client.force_login(sample.outsider)
+            status = client.get(url).status_code
+            if status not in ({405} if post_only else {404}):
+                problems.append(f"{name} as 西城 staff: {status}, expected 404 (outside scope)")
+            client.logout()
+    assert not problems, "\n".join(problems)
+
+
+def _route(name):
+    for candidate, pattern in walk(get_resolver().url_patterns):
+        if candidate == name:
+            return str(pattern.pattern)
+    return ""
+
+
+def test_public_pages_need_no_login(client, sample):
+    publicity = sample.kwargs["review:publicity_comments"]["pk"]
+    for url in (
+        reverse("publicity:list"),
+        reverse("publicity:detail", kwargs={"pk": publicity}),
+        reverse("login"),
+        "/api/v1/public-notices/",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+API_LISTS = [
+    "/api/v1/deadlines/",
+    "/api/v1/audit-events/",
+    "/api/v1/projects/",
+    "/api/v1/plans/",
+    "/api/v1/plan-versions/",
+    "/api/v1/reviews/",
+    "/api/v1/me/",
+]
+
+
+def test_every_api_list_answers_each_role(client, sample):
+    from django.urls import resolve
+
+    problems = []
+    for url in API_LISTS:
+        view = resolve(url).func.cls
+        for role, account in sample.users.items():
+            client.force_login(account)
+            status = client.get(url).status_code
+            expected = 200 if role in getattr(view, "allowed_roles", tuple(Role)) else 403
+            if status != expected:
+                problems.append(f"{url} as {role}: {status}, expected {expected}")
+        client.logout()
+        if client.get(url).status_code not in (401, 403):
+            problems.append(f"{url} anonymous: not refused")
+    assert not problems, "\n".join(problems)
+
+
+def test_api_details_outside_the_district_are_404(client, sample):
+    client.force_login(sample.outsider)
+    plan = sample.kwargs["review:plan_detail"]["pk"]
+    project = sample.kwargs["projects:project_detail"]["pk"]
+    review_pk = sample.kwargs["review:department_review"]["pk"]
+    for url in (f"/api/v1/projects/{project}/", f"/api/v1/plans/{plan}/", f"/api/v1/reviews/{review_pk}/"):
+        assert client.get(url).status_code == 404, url
