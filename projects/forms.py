@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from projects.choices import ATTACHMENT_KINDS, Opinion
 from projects.models import Category, Project, SubType
+from projects.services import EDITABLE_FIELDS
 from renewal.attachments import validate_upload
 from renewal.choices import OrganizationKind
 from renewal.models import Organization
@@ -13,23 +14,7 @@ class ProjectForm(forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = [
-            "name",
-            "category",
-            "sub_type",
-            "generation_mode",
-            "location",
-            "land_area",
-            "building_area",
-            "renewal_goal",
-            "total_investment",
-            "funding_sources",
-            "coordinating_entity",
-            "property_right_holders",
-            "changes_land_or_building",
-            "involves_public_interest",
-            "designated_by_government",
-        ]
+        fields = EDITABLE_FIELDS  # the service decides what an entity may fill in
         widgets = {
             "renewal_goal": forms.Textarea(attrs={"rows": 3}),
             "funding_sources": forms.Textarea(

@@ -10,7 +10,7 @@ from renewal.attachments import attach
 from renewal.choices import Role
 from renewal.models import User
 from review import services
-from review.choices import CommentKind, Decision, DeliverableKind
+from review.choices import Decision, DeliverableKind
 from review.models import DepartmentReview
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -88,15 +88,6 @@ def load(stdout, context=None) -> dict:
         services.record_decision(review, actor=reviewer, decision=Decision.AGREE, text="同意。")
     plan = services.issue_opinion(plan, actor=staff)
     plan = services.publish(plan, actor=staff)
-    publicity = plan.publicities.get()
-    services.submit_comment(
-        publicity,
-        kind=CommentKind.SUGGESTION,
-        text="建议增加社区养老服务设施，我是王芳，电话13812345678",
-        name="王芳",
-        contact="13812345678",
-        now=publicity.starts_at,
-    )
     stdout.write(
         "演示实施方案：1 个联合审查中（待发展改革委、规划分局答复），1 个公示中（公众可在 /publicity/ 查阅）"
     )

@@ -22,7 +22,7 @@ from renewal import calendar as workdays
 from renewal.choices import DeadlineRule, DeadlineState, OrganizationKind, Role
 from renewal.models import Attachment, District, Organization
 from renewal.services import close_deadlines, open_deadline, record_event
-from renewal.workflow import Transition, TransitionRefused, Workflow
+from renewal.workflow import Transition, TransitionRefused, Workflow, register_state_labels
 from review.choices import (
     DEADLINE_DEPARTMENT_REVIEW,
     DEADLINE_LAND_ALL,
@@ -159,6 +159,9 @@ PLAN = Workflow(
         ),
     ],
 )
+
+# Audit trails show decision and outcome labels (同意, 已答复 …) rather than their codes.
+register_state_labels({**dict(Decision.choices), **dict(CommentOutcome.choices), **dict(CommentKind.choices)})
 
 PROJECT_STAGE_FOR = {
     PlanState.DRAFT: Stage.PLAN_DRAFTING,
