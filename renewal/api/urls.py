@@ -1,4 +1,5 @@
 from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from renewal.api import views
@@ -11,6 +12,8 @@ router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    # Scripts exchange a username and password for a token: POST username, password → {"token": …}.
+    path("auth/token/", obtain_auth_token, name="token"),
     path("workdays/add/", views.WorkdayAddView.as_view(), name="workdays-add"),
     path("workdays/between/", views.WorkdayBetweenView.as_view(), name="workdays-between"),
     *router.urls,

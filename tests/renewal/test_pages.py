@@ -298,3 +298,22 @@ def test_api_deadline_list_query_count_does_not_grow(client, make_user):
     make_deadlines(27, today)
     with_30 = queries_for(client, "/api/v1/deadlines/")
     assert with_30 == with_3
+
+
+def test_api_token_authentication_for_scripts(client, make_user):
+    """Token auth: a script exchanges its password for a token and calls the scoped API with it."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import PASSWORD
+
+    staff = make_user(Role.STAFF)
+    response = client.post("/api/v1/auth/token/", {"username": staff.username, "password": PASSWORD})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    api = APIClient()
+    assert api.get("/api/v1/me/").status_code in (401, 403)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    me = api.get("/api/v1/me/")
+    assert me.status_code == 200 and me.json()["username"] == staff.username
+    wrong = client.post("/api/v1/auth/token/", {"username": staff.username, "password": "wrong"})
+    assert wrong.status_code == 400
