@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from renewal import calendar as workdays
+from renewal.choices import Light
 from renewal.models import Deadline
 
 
@@ -20,6 +21,22 @@ def deadlines_with_lights(deadlines, today=None) -> list[DeadlineRow]:
         return []
     snapshot = workdays.snapshot_for([d.due_date for d in deadlines], today)
     return [DeadlineRow(d, snapshot.light(d.due_date, today)) for d in deadlines]
+
+
+LIGHT_SEVERITY = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+
+
+def worst_of(rows: list[DeadlineRow]) -> DeadlineRow | None:
+    """Red before yellow before green; within a colour, the most overdue or the soonest due."""
+    return max(
+        rows,
+        key=lambda row: (
+            LIGHT_SEVERITY[row.light.light],
+            row.light.working_days_overdue,
+            -row.light.working_days_left,
+        ),
+        default=None,
+    )
 
 
 def light_counts(open_deadlines, today=None) -> dict:

@@ -4,7 +4,7 @@ from rest_framework import viewsets
 from projects.api.serializers import ProjectSerializer
 from projects.filtersets import ProjectFilterSet
 from projects.models import Project
-from projects.views.ledger import LEDGER_RELATED, LEDGER_ROLES, ledger_rows, open_deadlines_prefetch
+from projects.selectors import LEDGER_RELATED, LEDGER_ROLES, ledger_rows, open_deadlines_prefetch
 from renewal.api.views import ScopedViewSetMixin
 
 
