@@ -14,8 +14,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from projects.models import Project
+from renewal import calendar as workdays
 from renewal.models import AuditEvent, Organization
 from renewal.workflow import state_label
+from review import services
 from review.choices import CommentKind, CommentOutcome, Decision, PlanFact, PublicityState, RequestStatus
 from review.models import (
     DepartmentReview,
@@ -461,3 +463,85 @@ def _plan_entries(
                     text=publicity.result,
                 )
             )
+
+
+# --- public notices (shared by the public pages and the public API) ---------------------------------
+
+
+@dataclass(frozen=True)
+class WindowStatus:
+    """Where a notice's window stands at a moment: upcoming, open or ended, and working days left."""
+
+    status: str  # "upcoming" | "open" | "ended"
+    first_day: datetime.date
+    last_day: datetime.date
+    days_left: int | None  # working days after today up to and including the last day; None once ended
+
+    @property
+    def label(self) -> str:
+        return {"upcoming": "即将开始", "open": "公示中", "ended": "已结束"}[self.status]
+
+    @property
+    def badge(self) -> str:
+        return {"upcoming": "info", "open": "warning", "ended": "secondary"}[self.status]
+
+    @property
+    def accepts_comments(self) -> bool:
+        return self.status == "open"
+
+
+def window_status(publicity: Publicity, now=None, snapshot=None) -> WindowStatus:
+    """The window of a notice at `now`; a snapshot of the calendar saves queries on lists."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    first_day = timezone.localtime(publicity.starts_at).date()
+    last_day = timezone.localtime(publicity.ends_at).date()
+    if publicity.state != PublicityState.OPEN or now > publicity.ends_at:
+        return WindowStatus("ended", first_day, last_day, None)
+    if snapshot is not None and snapshot.covers(today) and snapshot.covers(last_day):
+        left = snapshot.between(today, last_day)[0]
+    else:
+        left = workdays.working_days_between(today, last_day)[0]
+    status = "upcoming" if now < publicity.starts_at else "open"
+    return WindowStatus(status, first_day, last_day, max(left, 0))
+
+
+def windows_for(notices, now=None) -> dict[int, WindowStatus]:
+    """Window status of many notices from one calendar snapshot (two queries, not two per notice)."""
+    notices = list(notices)
+    if not notices:
+        return {}
+    now = now or timezone.now()
+    last_days = [timezone.localtime(p.ends_at).date() for p in notices]
+    snapshot = workdays.snapshot_for(last_days, timezone.localtime(now).date())
+    return {p.pk: window_status(p, now, snapshot) for p in notices}
+
+
+def public_comments(publicity: Publicity) -> list[dict]:
+    """What the public may read of each comment — never the name, contact or fingerprint."""
+    return [
+        {
+            "pk": comment.pk,
+            "kind": comment.kind,
+            "kind_label": comment.get_kind_display(),
+            "text": services.public_text(comment),
+            "submitted_at": comment.submitted_at,
+            "response": services.public_response(comment),
+            "responded_at": comment.responded_at,
+        }
+        for comment in publicity.comments.all()
+    ]
+
+
+def public_notices():
+    return (
+        Publicity.objects.public()
+        .select_related(
+            "plan__project__district",
+            "plan__project__category",
+            "plan__project__sub_type",
+            "plan__project__implementing_entity",
+            "plan__project__coordinating_entity",
+        )
+        .order_by("-published_on", "-pk")
+    )

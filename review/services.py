@@ -628,6 +628,12 @@ def start_joint_review(plan, *, actor, add=(), remove=None, all_departments=Fals
         routed = {org.pk: (org, "；".join(matters)) for org, matters in routed_departments(locked)}
         for org in add:
             routed.setdefault(org.pk, (org, "主管部门增加的审查部门"))
+        if previous is not None:
+            # A department that has not agreed stays in the review even if the routing no longer asks
+            # for it (a fact unticked, or a department staff added by hand); only staff remove it, with a reason.
+            for earlier in previous.department_reviews.filter(is_active=True).select_related("department"):
+                if not earlier.counts_as_agreement:
+                    routed.setdefault(earlier.department_id, (earlier.department, earlier.matters))
         removed = {org_id: routed.pop(org_id) for org_id in list(remove) if org_id in routed}
         for org_id, (org, matters) in removed.items():
             DepartmentReview.objects.create(
@@ -982,7 +988,7 @@ def publish(plan, *, actor, workdays_count: int = PUBLICITY_MIN_WORKDAYS, summar
 
 def fingerprint(ip: str | None, user_agent: str = "") -> str:
     """A salted hash of who is commenting, for rate limiting without storing the address itself."""
-    return hashlib.sha256(f"{settings.SECRET_KEY}|{ip or ''}|{user_agent}".encode()).hexdigest()
+    return hashlib.sha256(f"{settings.SECRET_KEY}|{ip or ''}".encode()).hexdigest()
 
 
 @transaction.atomic
@@ -1042,6 +1048,11 @@ def public_text(comment: PublicComment) -> str:
     return redact(comment.text, extra_terms=(comment.name, comment.contact))
 
 
+def public_response(comment: PublicComment) -> str:
+    """Staff's answer as anyone but the answering staff see it: an answer may quote the commenter."""
+    return redact(comment.response, extra_terms=(comment.name, comment.contact)) if comment.response else ""
+
+
 @transaction.atomic
 def respond_to_comment(comment: PublicComment, *, actor, response: str, accept: bool = False, request=None):
     """Staff answer each opinion; accepting an objection sends the plan back to revision."""
@@ -1069,7 +1080,7 @@ def respond_to_comment(comment: PublicComment, *, actor, response: str, accept: 
         action_label="答复公示意见",
         obj=plan.project,
         to_state=comment.outcome,
-        reason=comment.response,
+        reason=public_response(comment),
         request=request,
         data={"comment": comment.pk},
     )
@@ -1081,15 +1092,27 @@ def respond_to_comment(comment: PublicComment, *, actor, response: str, accept: 
                 plan=locked,
                 raised_on_version=locked.current_version,
                 source="公示异议",
-                text=f"{public_text(comment)}（答复：{comment.response}）",
+                text=f"{public_text(comment)}（答复：{public_response(comment)}）",
                 raised_by=actor,
+            )
+            close_deadlines(
+                locked.project,
+                kinds=(DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL),
+                state=DeadlineState.SUSPENDED,
+                reason="异议采纳，实施方案退回修改；新的联合审查意见出具后重新起算",
+                actor=actor,
             )
             publicity.state, publicity.closed_at = PublicityState.WITHDRAWN, timezone.now()
             publicity.result = "异议经审查予以采纳，实施方案退回修改，修改后重新联合审查并公示。"
             publicity.save()
 
         _apply(
-            plan, "accept_objection", actor=actor, effects=effects, reason=comment.response, request=request
+            plan,
+            "accept_objection",
+            actor=actor,
+            effects=effects,
+            reason=public_response(comment),
+            request=request,
         )
     elif comment.publicity.state == PublicityState.CLOSED:
         _finish_if_possible(plan, actor)

@@ -11,7 +11,7 @@ from projects.models import Project
 from review import services
 from review.choices import CommentKind
 from review.models import DepartmentReview, ImplementationPlan, PlanVersion, Publicity, RevisionRequest
-from review.views.public import public_response, window_status
+from review.selectors import window_status
 
 
 class PlanProjectSerializer(serializers.ModelSerializer):
@@ -126,7 +126,7 @@ class PublicCommentSerializer(serializers.Serializer):
         return services.public_text(comment)
 
     def get_response(self, comment) -> str:
-        return public_response(comment)
+        return services.public_response(comment)
 
 
 class IndicatorSerializer(serializers.Serializer):

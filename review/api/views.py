@@ -13,7 +13,7 @@ from review.api.serializers import (
     PublicNoticeSerializer,
 )
 from review.models import DepartmentReview, ImplementationPlan, PlanVersion, PublicComment, Publicity
-from review.views.public import public_notices, windows_for
+from review.selectors import public_notices, windows_for
 
 
 class PlanFilterSet(django_filters.FilterSet):

@@ -6,19 +6,14 @@ public reads notices and comments only through review.services.public_text — n
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views import View
 
-from renewal import calendar as workdays
 from renewal.choices import Role
 from renewal.models import District
 from renewal.permissions import get_visible_or_404
@@ -27,98 +22,13 @@ from renewal.workflow import TransitionRefused
 from review import services
 from review.choices import CommentKind, CommentOutcome, PlanState, PublicityState
 from review.models import PublicComment, Publicity
-from review.redaction import redact
+from review.selectors import public_comments, public_notices, window_status, windows_for
 
 PUBLIC_PAGE_SIZE = 20
 # Who may read the commenters' names and contact details: the officers who answer them.
-PERSONAL_DATA_ROLES = (Role.STAFF, Role.ADMINISTRATOR)
 
 
 # --- the window as the public sees it -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WindowStatus:
-    """Where a notice's window stands at a moment: upcoming, open or ended, and working days left."""
-
-    status: str  # "upcoming" | "open" | "ended"
-    first_day: datetime.date
-    last_day: datetime.date
-    days_left: int | None  # working days after today up to and including the last day; None once ended
-
-    @property
-    def label(self) -> str:
-        return {"upcoming": "即将开始", "open": "公示中", "ended": "已结束"}[self.status]
-
-    @property
-    def badge(self) -> str:
-        return {"upcoming": "info", "open": "warning", "ended": "secondary"}[self.status]
-
-    @property
-    def accepts_comments(self) -> bool:
-        return self.status == "open"
-
-
-def window_status(publicity: Publicity, now=None, snapshot=None) -> WindowStatus:
-    """The window of a notice at `now`; a snapshot of the calendar saves queries on lists."""
-    now = now or timezone.now()
-    today = timezone.localtime(now).date()
-    first_day = timezone.localtime(publicity.starts_at).date()
-    last_day = timezone.localtime(publicity.ends_at).date()
-    if publicity.state != PublicityState.OPEN or now > publicity.ends_at:
-        return WindowStatus("ended", first_day, last_day, None)
-    if snapshot is not None and snapshot.covers(today) and snapshot.covers(last_day):
-        left = snapshot.between(today, last_day)[0]
-    else:
-        left = workdays.working_days_between(today, last_day)[0]
-    status = "upcoming" if now < publicity.starts_at else "open"
-    return WindowStatus(status, first_day, last_day, max(left, 0))
-
-
-def windows_for(notices, now=None) -> dict[int, WindowStatus]:
-    """Window status of many notices from one calendar snapshot (two queries, not two per notice)."""
-    notices = list(notices)
-    if not notices:
-        return {}
-    now = now or timezone.now()
-    last_days = [timezone.localtime(p.ends_at).date() for p in notices]
-    snapshot = workdays.snapshot_for(last_days, timezone.localtime(now).date())
-    return {p.pk: window_status(p, now, snapshot) for p in notices}
-
-
-def public_response(comment: PublicComment) -> str:
-    """The staff's answer as shown publicly: masked like the comment, in case it quotes the commenter."""
-    return redact(comment.response, extra_terms=(comment.name, comment.contact)) if comment.response else ""
-
-
-def public_comments(publicity: Publicity) -> list[dict]:
-    """What the public may read of each comment — never the name, contact or fingerprint."""
-    return [
-        {
-            "pk": comment.pk,
-            "kind": comment.kind,
-            "kind_label": comment.get_kind_display(),
-            "text": services.public_text(comment),
-            "submitted_at": comment.submitted_at,
-            "response": public_response(comment),
-            "responded_at": comment.responded_at,
-        }
-        for comment in publicity.comments.all()
-    ]
-
-
-def public_notices():
-    return (
-        Publicity.objects.public()
-        .select_related(
-            "plan__project__district",
-            "plan__project__category",
-            "plan__project__sub_type",
-            "plan__project__implementing_entity",
-            "plan__project__coordinating_entity",
-        )
-        .order_by("-published_on", "-pk")
-    )
 
 
 def public_notice_or_404(pk) -> Publicity:
@@ -269,7 +179,8 @@ def _render_comments(request, publicity: Publicity, *, failed=None, status=200):
     user = request.user
     can_respond = services.is_plan_staff(user, publicity.plan)
     role = Role.ADMINISTRATOR if user.is_superuser else user.role
-    personal = role in PERSONAL_DATA_ROLES
+    # Personal data is for those who answer: the district's staff (and administrators), not every staff.
+    personal = can_respond or role == Role.ADMINISTRATOR
     failed_pk, failed_form = failed or (None, None)
     rows = []
     for comment in publicity.comments.all():
@@ -282,6 +193,7 @@ def _render_comments(request, publicity: Publicity, *, failed=None, status=200):
             {
                 "comment": comment,
                 "text": comment.text if personal else services.public_text(comment),
+                "response": comment.response if personal else services.public_response(comment),
                 "form": form,
                 # Only an objection to the notice now in force can send the plan back.
                 "may_accept": comment.kind == CommentKind.OBJECTION

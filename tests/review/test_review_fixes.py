@@ -1,0 +1,104 @@
+"""Rules found in review: re-review keeps every department that has not agreed; answers that quote a
+commenter stay private; an accepted objection suspends the old opinion's land clocks; redaction of the
+forms people actually write."""
+
+import pytest
+
+from renewal.choices import DeadlineState, DepartmentCode, Role
+from renewal.models import Deadline
+from review import services
+from review.choices import CommentKind, Decision, PlanState
+from review.models import DepartmentReview
+from review.redaction import MASK, redact
+from tests.factories import user
+from tests.review.helpers import World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def test_a_department_that_disagreed_is_asked_again_even_if_routing_no_longer_names_it(world):
+    plan = world.three_department_plan()
+    plan = services.start_joint_review(plan, actor=world.staff, add=[world.departments[DepartmentCode.FIRE]])
+    for review in DepartmentReview.objects.filter(review_round__plan=plan).select_related("department"):
+        decision = (
+            Decision.DISAGREE if review.department.department_code == DepartmentCode.FIRE else Decision.AGREE
+        )
+        services.record_decision(
+            review, actor=world.reviewer_of(review), decision=decision, text="消防通道不足"
+        )
+    plan.refresh_from_db()
+    assert plan.state == PlanState.REVISION
+    plan = services.submit(plan, actor=world.entity, note="已修改")
+    services.mark_request(plan.revision_requests.get(), actor=world.staff, resolved=True)
+    plan = services.start_joint_review(plan, actor=world.staff)  # the fire department is not in the routing
+    second = DepartmentReview.objects.get(
+        review_round__plan=plan, review_round__number=2, department=world.departments[DepartmentCode.FIRE]
+    )
+    assert second.is_active and second.decision == Decision.PENDING
+    assert plan.state == PlanState.JOINT_REVIEW  # it cannot pass without the department that disagreed
+
+
+def test_answers_quoting_a_commenter_are_private_to_the_answering_staff(world, client):
+    publicity = world.publicity()
+    comment = services.submit_comment(
+        publicity,
+        kind=CommentKind.OBJECTION,
+        text="反对",
+        name="张小明",
+        contact="13800138000",
+        now=publicity.starts_at,
+    )
+    services.respond_to_comment(
+        comment, actor=world.staff, response="已电话联系张小明（13800138000）核实", accept=True
+    )
+    plan = publicity.plan
+    client.force_login(world.entity)
+    for url in (
+        f"/review/plans/{plan.pk}/",
+        f"/review/publicities/{publicity.pk}/comments/",
+        f"/projects/{plan.project_id}/",
+        "/api/v1/plans/",
+    ):
+        body = client.get(url).content.decode()
+        assert "13800138000" not in body and "张小明" not in body, url
+    client.force_login(world.staff)
+    assert "13800138000" in client.get(f"/review/publicities/{publicity.pk}/comments/").content.decode()
+    outsider = user(Role.STAFF, district_code="110102")
+    client.force_login(outsider)
+    assert client.get(f"/review/publicities/{publicity.pk}/comments/").status_code == 404
+
+
+def test_accepted_objection_suspends_the_land_clocks_of_the_withdrawn_opinion(world):
+    publicity = world.publicity()
+    comment = services.submit_comment(
+        publicity, kind=CommentKind.OBJECTION, text="反对", contact="x@y.cn", now=publicity.starts_at
+    )
+    services.respond_to_comment(comment, actor=world.staff, response="采纳", accept=True)
+    land = Deadline.objects.filter(kind__startswith="land_")
+    assert {d.state for d in land} == {DeadlineState.SUSPENDED}
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("电话１３８００１３８０００", "１３８００１３８０００"),
+        ("电话138.0013.8000", "138.0013.8000"),
+        ("旧身份证110101900307123", "110101900307123"),
+        ("身份证 110101 19900307 1234", "19900307"),
+        ("联系人 王小明", "王小明"),
+        ("业主张三丰反对", "张三丰"),
+        ("我是欧阳娜娜", "欧阳娜娜"),
+    ],
+)
+def test_redaction_of_common_ways_of_writing_personal_data(text, secret):
+    assert secret not in redact(text) and MASK in redact(text)
+
+
+@pytest.mark.parametrize("text", ["本人坚决反对加建", "我是业主，支持改造", "业主大会表决通过"])
+def test_redaction_keeps_ordinary_words(text):
+    assert redact(text) == text
