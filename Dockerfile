@@ -4,6 +4,6 @@ WORKDIR /app
 COPY pyproject.toml ./
 RUN pip install --no-cache-dir "setuptools>=68" && mkdir -p /var/lib/renewal
 COPY . .
-RUN pip install --no-cache-dir . && DJANGO_SETTINGS_MODULE=renewal.settings python manage.py collectstatic --noinput
+RUN pip install --no-cache-dir . && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "renewal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -253,6 +253,20 @@ EDITABLE_FIELDS = [
 ]
 
 
+def _check_coordinating_entity(project: Project, data: dict) -> None:
+    """The 统筹主体 is an implementing entity of the project's district; once the application has been
+    received it no longer changes here, because everything already filed is scoped to it."""
+    if "coordinating_entity" not in data:
+        return
+    new = data["coordinating_entity"]
+    if new is not None and (new.kind != OrganizationKind.ENTITY or new.district_id != project.district_id):
+        raise TransitionRefused("统筹主体须为本区的统筹主体或实施主体单位。", ["统筹主体"])
+    if project.first_received_on and (new.pk if new else None) != project.coordinating_entity_id:
+        raise TransitionRefused(
+            "申请受理后不能更换统筹主体；如需调整，请联系区城市更新主管部门。", ["统筹主体"]
+        )
+
+
 @transaction.atomic
 def create_draft(*, actor, data: dict, request=None) -> Project:
     """An entity starts an intake application for its own organisation in its own district."""
@@ -260,6 +274,7 @@ def create_draft(*, actor, data: dict, request=None) -> Project:
         actor.role == Role.ENTITY and actor.district_id is not None, "只有区级实施主体可以填报入库申请。"
     )
     project = Project(district_id=actor.district_id, implementing_entity=actor.organization, created_by=actor)
+    _check_coordinating_entity(project, data)
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(project, field, data[field])
@@ -284,6 +299,7 @@ def update_draft(project: Project, *, actor, data: dict, request=None) -> Projec
         raise TransitionRefused(
             f"当前状态为“{project.get_stage_display()}”，申请内容不能修改（仅草稿或待补正时可以）。"
         )
+    _check_coordinating_entity(project, data)
     changed = {}
     for field in EDITABLE_FIELDS:
         if field in data and getattr(project, field) != data[field]:

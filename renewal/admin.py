@@ -50,7 +50,14 @@ class ScheduleUploadForm(forms.Form):
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ["year", "status", "source", "confirmed_at", "confirmed_by"]
-    readonly_fields = ["status", "source", "confirmed_at", "confirmed_by"]
+    readonly_fields = ["year", "status", "source", "confirmed_at", "confirmed_by"]
+
+    def has_add_permission(self, request):
+        return False  # a year is seeded, or confirmed through 加载官方放假安排
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     change_list_template = "admin/renewal/calendaryear/change_list.html"
 
     def get_urls(self):
@@ -101,6 +108,12 @@ class WorkCalendarDayAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_add_permission(self, request):
+        return False  # years are written whole by seeding or by loading an official schedule
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["date", "source"] if obj is not None else []
 
 
 @admin.register(Deadline)

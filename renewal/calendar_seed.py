@@ -76,10 +76,10 @@ def seed_years(calendar_year_model, calendar_day_model, years, *, force: bool = 
     Takes the model classes so that a data migration can call it with historical models.
     """
     written = []
-    existing = set(calendar_year_model.objects.filter(year__in=list(years)).values_list("year", flat=True))
+    existing = dict(calendar_year_model.objects.filter(year__in=list(years)).values_list("year", "status"))
     for year in years:
-        if year in existing and not force:
-            continue
+        if year in existing and (not force or existing[year] == "confirmed"):
+            continue  # a confirmed year (official schedule, admin edits) is never overwritten by a guess
         days, source, confirmed = library_days(year)
         calendar_day_model.objects.filter(date__year=year).delete()
         calendar_day_model.objects.bulk_create(

@@ -79,13 +79,21 @@ class ProjectDetailView(RoleRequiredMixin, View):
             project_queryset().prefetch_related(
                 Prefetch(
                     "intake_opinions",
-                    queryset=IntakeOpinion.objects.select_related("department", "decided_by"),
+                    # Each row is scoped too: a department reads only its own opinions.
+                    queryset=IntakeOpinion.objects.visible_to(request.user).select_related(
+                        "department", "decided_by"
+                    ),
                 ),
                 "supplement_requests",
                 Prefetch(
                     "attachments", queryset=Attachment.objects.select_related("uploaded_by", "superseded_by")
                 ),
-                Prefetch("deadlines", queryset=Deadline.objects.select_related("responsible_organization")),
+                Prefetch(
+                    "deadlines",
+                    queryset=Deadline.objects.visible_to(request.user).select_related(
+                        "responsible_organization"
+                    ),
+                ),
             ),
             request.user,
             pk=pk,
@@ -115,7 +123,7 @@ class ProjectDetailView(RoleRequiredMixin, View):
             "supplements": list(project.supplement_requests.all()),
             "attachments": [a for a in project.attachments.all() if not hasattr(a, "superseded_by")],
             "old_attachments": [a for a in project.attachments.all() if hasattr(a, "superseded_by")],
-            "events": AuditEvent.objects.for_object(project).order_by("created_at", "pk"),
+            "events": AuditEvent.objects.visible_to(user).for_object(project).order_by("created_at", "pk"),
             "notice": AdmissionNotice.objects.filter(project=project).first(),
             "attachment_form": AttachmentForm() if "edit" in actions else None,
             "route_form": RouteForm(project=project) if "route" in actions else None,
@@ -138,8 +146,8 @@ class AttachmentUploadView(RoleRequiredMixin, View):
             return redirect("projects:project_detail", pk=pk)
         form = AttachmentForm(request.POST, request.FILES)
         replaces = None
-        if request.POST.get("replaces"):
-            replaces = Attachment.objects.for_object(project).filter(pk=request.POST["replaces"]).first()
+        if request.POST.get("replaces", "").isdigit():
+            replaces = Attachment.objects.for_object(project).filter(pk=int(request.POST["replaces"])).first()
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
@@ -285,7 +293,10 @@ class IntakeInboxView(RoleRequiredMixin, View):
                 .visible_to(user)
                 .filter(stage__in=stages)
                 .prefetch_related(
-                    Prefetch("deadlines", queryset=Deadline.objects.filter(state=DeadlineState.OPEN))
+                    Prefetch(
+                        "deadlines",
+                        queryset=Deadline.objects.visible_to(user).filter(state=DeadlineState.OPEN),
+                    )
                 )
                 .order_by("received_on", "pk")
             )

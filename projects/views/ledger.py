@@ -184,7 +184,7 @@ class ProjectExportView(RoleRequiredMixin, View):
             return redirect(f"{reverse('projects:project_list')}?{request.GET.urlencode()}")
         rows = ledger_rows(filterset.qs)
         now = timezone.localtime()
-        scope = "全市" if user.is_administrator or user.is_city_level else user.district.name
+        scope = "全市" if user.is_administrator or user.is_city_level else getattr(user.district, "name", "")
         title = f"{scope}城市更新项目库台账（导出时间：{now:%Y-%m-%d %H:%M}，共{len(rows)}个项目）"
         spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
         ledger_workbook(rows, title).save(spool)

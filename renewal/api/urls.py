@@ -1,5 +1,4 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from renewal.api import views
@@ -13,7 +12,7 @@ router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     # Scripts exchange a username and password for a token: POST username, password → {"token": …}.
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", views.TokenView.as_view(), name="token"),
     path("workdays/add/", views.WorkdayAddView.as_view(), name="workdays-add"),
     path("workdays/between/", views.WorkdayBetweenView.as_view(), name="workdays-between"),
     *router.urls,

@@ -1,7 +1,10 @@
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from renewal import calendar as workdays
@@ -18,6 +21,7 @@ from renewal.api.serializers import (
 from renewal.choices import Role
 from renewal.models import AuditEvent, Deadline
 from renewal.selectors import deadlines_with_lights
+from renewal.services import record_event
 
 
 class ScopedViewSetMixin:
@@ -105,3 +109,25 @@ class WorkdayBetweenView(APIView):
                 "provisional": provisional,
             }
         )
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password → {"token": …}; throttled, and every issue is in the audit trail."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.serializer_class(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        record_event(
+            actor=user,
+            action="api.token",
+            action_label="获取接口令牌",
+            request=request,
+            district=user.district,
+            organization=user.organization,
+        )
+        return Response({"token": token.key})

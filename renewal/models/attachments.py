@@ -4,13 +4,14 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from renewal.permissions import ScopedQuerySet
 
 
 def attachment_path(instance, filename):
     # Stored under a random name: the original name is kept in the row, never trusted for the path.
-    return f"attachments/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}.{instance.extension}"
+    return f"attachments/{timezone.localtime(instance.uploaded_at):%Y/%m}/{uuid.uuid4().hex}.{instance.extension}"
 
 
 class AttachmentQuerySet(ScopedQuerySet):

@@ -10,9 +10,21 @@ class AuditIsAppendOnly(Exception):
     """Raised when code tries to change or delete an audit event."""
 
 
+# Events that carry one department's opinion: other departments do not read them (DOMAIN.md §1 — a
+# department sees the reviews routed to it, not its peers' opinions).
+DEPARTMENT_OPINION_ACTIONS = ("intake.opinion", "plan.department_decision", "plan.pre_review_comment")
+
+
+def _reviewer_events(user):
+    from django.db.models import Q
+
+    return ~Q(action__in=DEPARTMENT_OPINION_ACTIONS) | Q(actor__organization_id=user.organization_id)
+
+
 class AuditEventQuerySet(ScopedQuerySet):
     scope_district = "district"
     scope_organizations = ("organization", "co_organization")
+    scope_reviewer = staticmethod(_reviewer_events)
 
     def update(self, **kwargs):
         raise AuditIsAppendOnly("审计记录只能追加，不能修改。")

@@ -64,11 +64,8 @@ class Organization(models.Model):
             raise ValidationError({"department_code": "行业主管部门须选择部门职能。"})
         if self.kind == OrganizationKind.CITY and self.district_id:
             raise ValidationError({"district": "市级机构不属于任何区。"})
-        if (
-            self.kind in (OrganizationKind.HOUSING_COMMISSION, OrganizationKind.DEPARTMENT)
-            and not self.district_id
-        ):
-            raise ValidationError({"district": "区级部门须选择所属区。"})
+        if self.kind != OrganizationKind.CITY and not self.district_id:
+            raise ValidationError({"district": "除市级机构外，组织须选择所属区。"})
 
 
 class PortalUserManager(UserManager):
@@ -111,9 +108,9 @@ class User(AbstractUser):
 
     @property
     def is_city_level(self) -> bool:
-        """City-level users (no district) see every district."""
+        """City-level users see every district; a district-less organisation of any other kind sees none."""
         return self.is_superuser or (
-            self.organization_id is not None and self.organization.district_id is None
+            self.organization_id is not None and self.organization.kind == OrganizationKind.CITY
         )
 
     @property
