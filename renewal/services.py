@@ -248,6 +248,17 @@ def confirm_year(
     )
 
 
+# Apps whose own rows follow a deadline (a publicity window's end) register a hook per deadline kind;
+# it runs, inside the same transaction, after the kernel moved that deadline.
+_RECOMPUTE_HOOKS: dict[str, list] = {}
+
+
+def on_deadline_recomputed(kind: str, hook) -> None:
+    """Call hook(deadline, old_due, actor) whenever a deadline of `kind` is recomputed."""
+    if hook not in _RECOMPUTE_HOOKS.setdefault(kind, []):
+        _RECOMPUTE_HOOKS[kind].append(hook)
+
+
 def recompute_open_deadlines(*, first, last, actor=None, request=None, reason="") -> list:
     """Recompute open deadlines whose counted days may touch [first, last]; audit each changed due date."""
     changed = []
@@ -261,6 +272,8 @@ def recompute_open_deadlines(*, first, last, actor=None, request=None, reason=""
         old_due = deadline.due_date
         deadline.due_date, deadline.provisional = due, provisional
         deadline.save(update_fields=["due_date", "provisional"])
+        for hook in _RECOMPUTE_HOOKS.get(deadline.kind, ()):
+            hook(deadline, old_due, actor)
         if due != old_due:
             changed.append((deadline, old_due))
             record_event(

@@ -95,4 +95,5 @@ class PlanFact(models.TextChoices):
 DEADLINE_DEPARTMENT_REVIEW = "department_review"
 DEADLINE_LAND_FIRST_PHASE = "land_first_phase"
 DEADLINE_LAND_ALL = "land_all"
+DEADLINE_PUBLICITY_WINDOW = "publicity_window"
 PUBLICITY_MIN_WORKDAYS = 15  # joint review measures 第十一条

@@ -330,6 +330,13 @@ class Publicity(models.Model):
     def __str__(self):
         return f"{self.plan.project.name} 公示"
 
+    @property
+    def district(self):
+        return self.plan.project.district
+
+    def scope_owners(self):
+        return self.plan.project.scope_owners()
+
 
 class PublicCommentQuerySet(ScopedQuerySet):
     scope_district = "publicity__plan__project__district"

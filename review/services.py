@@ -17,16 +17,17 @@ from django.utils import timezone
 
 from projects.choices import Library, Path, Stage
 from projects.models import Project
-from projects.services import is_district_staff, is_project_entity
+from projects.services import housing_commission, is_district_staff, is_project_entity
 from renewal import calendar as workdays
 from renewal.choices import DeadlineRule, DeadlineState, OrganizationKind, Role
 from renewal.models import Attachment, District, Organization
-from renewal.services import close_deadlines, open_deadline, record_event
+from renewal.services import close_deadlines, on_deadline_recomputed, open_deadline, record_event
 from renewal.workflow import Transition, TransitionRefused, Workflow, register_state_labels
 from review.choices import (
     DEADLINE_DEPARTMENT_REVIEW,
     DEADLINE_LAND_ALL,
     DEADLINE_LAND_FIRST_PHASE,
+    DEADLINE_PUBLICITY_WINDOW,
     PUBLICITY_MIN_WORKDAYS,
     CommentKind,
     CommentOutcome,
@@ -971,6 +972,18 @@ def publish(plan, *, actor, workdays_count: int = PUBLICITY_MIN_WORKDAYS, summar
             indicators=key_indicators(locked),
             published_by=actor,
         )
+        # The window's last working day is a Deadline row too: a confirmed calendar year recomputes it.
+        open_deadline(
+            publicity,
+            kind=DEADLINE_PUBLICITY_WINDOW,
+            title="公示期满",
+            rule=DeadlineRule.WORKING_DAYS,
+            amount=workdays_count,
+            start=today,
+            responsible_organization=housing_commission(locked.project.district),
+            basis="联合审查办法 第十一条",
+            actor=actor,
+        )
         project = Project.objects.select_for_update().get(pk=locked.project_id)
         project.publicity_start, project.publicity_end = starts, ends
         project.save(update_fields=["publicity_start", "publicity_end", "updated_at"])
@@ -1102,6 +1115,13 @@ def respond_to_comment(comment: PublicComment, *, actor, response: str, accept: 
                 reason="异议采纳，实施方案退回修改；新的联合审查意见出具后重新起算",
                 actor=actor,
             )
+            close_deadlines(
+                publicity,
+                kinds=(DEADLINE_PUBLICITY_WINDOW,),
+                state=DeadlineState.CANCELLED,
+                reason="异议采纳，公示终止",
+                actor=actor,
+            )
             publicity.state, publicity.closed_at = PublicityState.WITHDRAWN, timezone.now()
             publicity.result = "异议经审查予以采纳，实施方案退回修改，修改后重新联合审查并公示。"
             publicity.save()
@@ -1139,6 +1159,9 @@ def close_expired_publicities(now=None) -> int:
                 continue
             ImplementationPlan.objects.select_for_update().get(pk=publicity.plan_id)
             counts = {kind: publicity.comments.filter(kind=kind).count() for kind in CommentKind.values}
+            close_deadlines(
+                publicity, kinds=(DEADLINE_PUBLICITY_WINDOW,), state=DeadlineState.MET, reason="公示期满"
+            )
             publicity.state, publicity.closed_at = PublicityState.CLOSED, now
             publicity.result = (
                 "公示期满。收到意见：支持 {support} 条，异议 {objection} 条，建议 {suggestion} 条。".format(
@@ -1161,3 +1184,37 @@ def close_expired_publicities(now=None) -> int:
                 pass
             closed += 1
     return closed
+
+
+def _publicity_window_recomputed(deadline, old_due, actor) -> None:
+    """A confirmed calendar moved the window's last working day. An announced window is never shortened
+    (第十一条: not less than 15 working days); a later end is taken, and the notice says so."""
+    publicity = (
+        Publicity.objects.select_for_update().select_related("plan__project").get(pk=deadline.object_id)
+    )
+    if publicity.state != PublicityState.OPEN:
+        return
+    new_end = datetime.datetime.combine(
+        deadline.due_date, datetime.time(23, 59, 59), tzinfo=timezone.get_default_timezone()
+    )
+    before = publicity.ends_at
+    publicity.provisional = deadline.provisional
+    if new_end > publicity.ends_at:
+        publicity.ends_at = new_end
+        project = Project.objects.select_for_update().get(pk=publicity.plan.project_id)
+        project.publicity_end = new_end
+        project.save(update_fields=["publicity_end", "updated_at"])
+    publicity.save(update_fields=["ends_at", "provisional"])
+    if publicity.ends_at != before:
+        record_event(
+            actor=actor,
+            action="publicity.window_moved",
+            action_label="公示期随工作日历调整",
+            obj=publicity.plan.project,
+            from_state=workdays.chinese_date(before),
+            to_state=workdays.chinese_date(publicity.ends_at),
+            reason="工作日历确认后重算，公示期不少于规定的工作日数",
+        )
+
+
+on_deadline_recomputed(DEADLINE_PUBLICITY_WINDOW, _publicity_window_recomputed)

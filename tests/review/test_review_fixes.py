@@ -102,3 +102,37 @@ def test_redaction_of_common_ways_of_writing_personal_data(text, secret):
 @pytest.mark.parametrize("text", ["本人坚决反对加建", "我是业主，支持改造", "业主大会表决通过"])
 def test_redaction_keeps_ordinary_words(text):
     assert redact(text) == text
+
+
+def test_confirming_a_calendar_year_never_leaves_a_window_short(world, monkeypatch):
+    """Published on Monday 2026-12-28 while 2027 was provisional (only 1 January off): the window ends
+    on 2027-01-19. The official schedule then gives 1–5 January off: the 15th working day after
+    publication becomes 2027-01-21 and the notice follows. A later schedule with fewer holidays never
+    shortens an announced window."""
+    import datetime
+
+    from django.utils import timezone
+
+    from renewal import services as kernel
+
+    monkeypatch.setattr("renewal.calendar.today", lambda: datetime.date(2026, 12, 28))
+    publicity = world.publicity()
+    assert timezone.localtime(publicity.ends_at).date() == datetime.date(2027, 1, 19)
+    assert publicity.provisional
+    holidays = [f"2027-01-0{d},holiday,元旦" for d in range(1, 6)]
+    kernel.confirm_year(2027, holidays, source="test")
+    publicity.refresh_from_db()
+    assert timezone.localtime(publicity.ends_at) == datetime.datetime(
+        2027, 1, 21, 23, 59, 59, tzinfo=timezone.get_default_timezone()
+    )
+    assert not publicity.provisional
+    assert (
+        publicity.plan.project.__class__.objects.get(pk=publicity.plan.project_id).publicity_end
+        == publicity.ends_at
+    )
+    from renewal.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="publicity.window_moved").count() == 1
+    kernel.confirm_year(2027, ["2027-01-01,holiday,元旦"], source="test again")
+    publicity.refresh_from_db()
+    assert timezone.localtime(publicity.ends_at).date() == datetime.date(2027, 1, 21)  # not shortened
