@@ -21,4 +21,6 @@ fetch bootstrap@5.3.8 dist/css/bootstrap.min.css bootstrap/bootstrap.min.css \
   dist/js/bootstrap.bundle.min.js bootstrap/bootstrap.bundle.min.js LICENSE bootstrap/LICENSE
 fetch htmx.org@2.0.7 dist/htmx.min.js htmx/htmx.min.js LICENSE htmx/LICENSE
 fetch echarts@5.6.0 dist/echarts.min.js echarts/echarts.min.js LICENSE echarts/LICENSE
+# The source maps are not vendored; drop their references so collectstatic's manifest can be built.
+find static/vendor -type f \( -name "*.js" -o -name "*.css" \) -exec sed -i -E '/^[/][/*]# sourceMappingURL=/d; s#[/][/*]# sourceMappingURL=[^ ]*( [*][/])?##' {} +
 echo "vendored into static/vendor"

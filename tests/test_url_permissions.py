@@ -26,6 +26,55 @@ from tests.review.helpers import PDF, World
 pytestmark = pytest.mark.django_db
 
 REVIEWER_DEPARTMENT = DepartmentCode.DEVELOPMENT_REFORM  # always routed (第十二条（六）)
+
+# Who may use each page (DOMAIN.md §1), written out so that widening a view is a deliberate change here.
+# S staff · R reviewer · E entity · L leadership · A auditor · D administrator
+EXPECTED_ROLES = {
+    "attachment_download": "SRELAD",
+    "audit_list": "SAD",
+    "calendar": "SRELAD",
+    "deadline_list": "SRELAD",
+    "home": "SRELAD",
+    "projects:admission_notice": "SRELAD",
+    "projects:attachment_upload": "E",
+    "projects:import_commit": "SD",
+    "projects:import_preview": "SD",
+    "projects:import_upload": "SD",
+    "projects:intake_inbox": "SRED",
+    "projects:opinion": "R",
+    "projects:project_action": "SRED",
+    "projects:project_create": "E",
+    "projects:project_detail": "SRELAD",
+    "projects:project_edit": "E",
+    "projects:project_export": "SRELAD",
+    "projects:project_list": "SRELAD",
+    "review:change_departments": "SD",
+    "review:comment_respond": "SD",
+    "review:confirm_change": "SD",
+    "review:department_review": "SRLAD",
+    "review:expert_review": "SD",
+    "review:history": "SRELAD",
+    "review:joint_round": "SRELAD",
+    "review:opinion_print": "SRELAD",
+    "review:plan_action": "SED",
+    "review:plan_detail": "SRELAD",
+    "review:plan_edit": "E",
+    "review:plan_start": "E",
+    "review:plan_upload": "E",
+    "review:plan_versions": "SRELAD",
+    "review:pre_review_comment": "R",
+    "review:publicity_comments": "SRELAD",
+    "review:request_mark": "SD",
+    "review:review_inbox": "SRED",
+}
+LETTER = {
+    "S": Role.STAFF,
+    "R": Role.REVIEWER,
+    "E": Role.ENTITY,
+    "L": Role.LEADERSHIP,
+    "A": Role.AUDITOR,
+    "D": Role.ADMINISTRATOR,
+}
 PUBLIC_URLS = {"login", "logout", "publicity:list", "publicity:detail", "publicity:comment"}
 
 
@@ -66,6 +115,12 @@ class Sample:
             Role.ADMINISTRATOR: user(Role.ADMINISTRATOR, district_code=None),
         }
         self.outsider = user(Role.STAFF, district_code="110102")
+        # Outsiders of each acting role, all in 西城区: every 海淀 object is out of their scope.
+        self.outsiders = {
+            Role.STAFF: self.outsider,
+            Role.ENTITY: user(Role.ENTITY, district_code="110102"),
+            Role.REVIEWER: user(Role.REVIEWER, district_code="110102"),
+        }
         residential = Category.objects.get(code="residential")
         project = intake.create_draft(
             actor=w.entity,
@@ -155,6 +210,13 @@ def sample():
 
 def test_every_page_answers_each_role_as_declared(client, sample):
     views = page_views()
+    declared = {name: {LETTER[c] for c in EXPECTED_ROLES.get(name, "")} for name in views}
+    wrong = {
+        name: sorted(view.allowed_roles)
+        for name, view in views.items()
+        if set(view.allowed_roles) != declared[name]
+    }
+    assert not wrong, f"views whose roles differ from the matrix in this test: {wrong}"
     missing = [name for name in views if "<" in _route(name) and name not in sample.kwargs]
     assert not missing, f"URLs without a sample object in this test: {missing}"
     problems = []
@@ -172,11 +234,13 @@ def test_every_page_answers_each_role_as_declared(client, sample):
         anonymous = client.get(url)
         if anonymous.status_code != 302 or "/accounts/login/" not in anonymous["Location"]:
             problems.append(f"{name} anonymous: {anonymous.status_code}, expected a redirect to login")
-        if name in sample.kwargs and Role.STAFF in view.allowed_roles:
-            client.force_login(sample.outsider)
-            status = client.get(url).status_code
-            if status not in ({405} if post_only else {404}):
-                problems.append(f"{name} as 西城 staff: {status}, expected 404 (outside scope)")
+        if name in sample.kwargs:
+            # An allowed role from another district: the object is simply not there (GET or POST).
+            role = next(r for r in (Role.STAFF, Role.ENTITY, Role.REVIEWER) if r in view.allowed_roles)
+            client.force_login(sample.outsiders[role])
+            status = (client.post(url) if post_only else client.get(url)).status_code
+            if status != 404:
+                problems.append(f"{name} as 西城 {role}: {status}, expected 404 (outside scope)")
             client.logout()
     assert not problems, "\n".join(problems)
 

@@ -6,10 +6,6 @@ import pytest
 
 from tests.services import need_chromium
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still
-# synchronous and safe, so Django's async-safety guard is relaxed for browser tests only.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -25,6 +21,9 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="session")
 def chromium():
     path = need_chromium()
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still
+    # synchronous and safe, so Django's async-safety guard is relaxed once a browser is in use.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

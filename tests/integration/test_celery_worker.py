@@ -19,6 +19,16 @@ from tests.services import need_postgresql, need_redis
 ROOT = Path(settings.BASE_DIR)
 
 
+def database_url(db: dict) -> str:
+    """The test database's URL for the worker process, credentials included."""
+    from urllib.parse import quote
+
+    auth = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_executes_task_against_redis_and_postgresql(tmp_path):
@@ -29,7 +39,7 @@ def test_real_worker_executes_task_against_redis_and_postgresql(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "renewal.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(db),
         "CELERY_BROKER_URL": broker,
         "RENEWAL_VAR_DIR": str(tmp_path),
     }

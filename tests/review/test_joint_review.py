@@ -858,7 +858,7 @@ def test_history_lists_everything_in_time_order_with_redacted_comments(world, cl
         "专家评审",
         "第1轮联合审查开始",
         "第1轮联合审查结束：通过",
-        "出具联合审查意见 海淀城更联审〔2026〕1号",
+        f"出具联合审查意见 海淀城更联审〔{(timezone.localdate() - datetime.timedelta(days=10)).year}〕1号",
         "发布公示",
         "收到公示意见（异议）",
         "答复公示意见",
