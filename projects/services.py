@@ -76,6 +76,16 @@ def departments_agree(project: Project, **context) -> str | None:
     return None
 
 
+def implementation_conditions(project: Project, **context) -> str | None:
+    """Haidian guidance 三(二): the 统筹/实施主体 is confirmed and the project is catalogued."""
+    missing = []
+    if project.implementing_entity_id is None and project.coordinating_entity_id is None:
+        missing.append("统筹主体或实施主体确认")
+    if project.category_id is None or project.sub_type_id is None:
+        missing.append("项目类别和子类")
+    return ("尚缺：" + "、".join(missing)) if missing else None
+
+
 def not_regional(project: Project, **context) -> str | None:
     if project.is_regional:
         return "区域综合性项目由区政府组织相关部门共同研究确定，不分送部门联合审查"
@@ -120,6 +130,7 @@ INTAKE = Workflow(
             "转入实施项目库",
             (Stage.RESERVE,),
             Stage.IMPLEMENTATION,
+            guards=(implementation_conditions,),
             reason_required=True,
         ),
     ],
@@ -410,6 +421,16 @@ def record_opinion(opinion: IntakeOpinion, *, actor, decision: str, text: str, r
         request=request,
         data={"opinion": opinion.pk, "round": opinion.round},
     )
+    if not IntakeOpinion.objects.filter(project=project, opinion=Opinion.PENDING).exists():
+        # Haidian 三(一)2: the joint review is done once every routed department has answered; the
+        # 30-day admission-notice clock runs on until staff decide.
+        close_deadlines(
+            project,
+            kinds=(DEADLINE_INTAKE_REVIEW,),
+            state=DeadlineState.MET,
+            reason="各部门均已答复",
+            actor=actor,
+        )
     return opinion
 
 

@@ -820,10 +820,13 @@ def _complete_round_if_decided(plan: ImplementationPlan, actor) -> None:
                     plan=locked,
                     raised_on_version=locked.current_version,
                     source=f"第{review_round.number}轮联合审查·{r.department.name}",
-                    text=r.text,
+                    text=r.text if r.decision == Decision.DISAGREE else f"（修改后同意）{r.text}",
                     raised_by=r.decided_by,
                 )
-                for r in against
+                # Unconfirmed 修改后同意 conditions travel with the plan, so the next version answers them.
+                for r in reviews
+                if r.decision == Decision.DISAGREE
+                or (r.decision == Decision.AGREE_AFTER_CHANGE and not r.counts_as_agreement)
             )
 
         review_round.outcome, review_round.completed_at = "returned", timezone.now()

@@ -86,3 +86,19 @@ def test_a_malformed_replacement_id_is_ignored_not_a_server_error(client, make_u
         {"kind": "申报材料", "file": upload, "replaces": "abc"},
     )
     assert response.status_code == 302
+
+
+def test_moving_to_the_implementation_library_needs_a_confirmed_entity(make_user):
+    from projects.choices import Library, Stage
+    from projects.models import Project
+
+    staff = make_user(Role.STAFF)
+    imported = Project.objects.create(
+        district=district("110108"),
+        code="HD-X-1",
+        name="导入项目",
+        library=Library.RESERVE,
+        stage=Stage.RESERVE,
+    )
+    with pytest.raises(TransitionRefused, match="统筹主体或实施主体确认"):
+        services.move_to_implementation(imported, actor=staff, reason="具备条件")

@@ -1151,8 +1151,8 @@ def test_resubmission_starts_a_new_review_round(w, clock):
     clock(datetime.date(2026, 3, 2))
     project = services.resubmit(project, actor=w.entity, response="已补充")
 
-    with pytest.raises(TransitionRefused):
-        services.admit(project, actor=w.staff)  # nothing agreed on the completed materials yet
+    with pytest.raises(TransitionRefused, match=f"以下部门不同意入库：{w.planning.name}"):
+        services.admit(project, actor=w.staff)  # planning's round-1 不同意 is still its latest opinion
 
     project = services.route(project, actor=w.staff, departments=[w.planning])
     round_two = IntakeOpinion.objects.get(project=project, round=2)
@@ -1170,7 +1170,8 @@ def test_resubmission_starts_a_new_review_round(w, clock):
     assert AdmissionNotice.objects.get(project=project).issued_on == datetime.date(2026, 3, 5)
     states = {(d.start_date, d.kind): d.state for d in intake_deadlines(project)}
     assert states == {
-        (RECEIPT, "intake_review"): DeadlineState.SUSPENDED,
+        # Both departments answered before the 补正: the first 10-day review was met, not interrupted.
+        (RECEIPT, "intake_review"): DeadlineState.MET,
         (RECEIPT, "admission_notice"): DeadlineState.SUSPENDED,
         (datetime.date(2026, 3, 2), "intake_review"): DeadlineState.MET,
         (datetime.date(2026, 3, 2), "admission_notice"): DeadlineState.MET,

@@ -136,3 +136,24 @@ def test_confirming_a_calendar_year_never_leaves_a_window_short(world, monkeypat
     kernel.confirm_year(2027, ["2027-01-01,holiday,元旦"], source="test again")
     publicity.refresh_from_db()
     assert timezone.localtime(publicity.ends_at).date() == datetime.date(2027, 1, 21)  # not shortened
+
+
+def test_unconfirmed_agree_after_change_conditions_travel_with_a_returned_plan(world):
+    plan = services.start_joint_review(world.three_department_plan(), actor=world.staff)
+    reviews = list(DepartmentReview.objects.filter(review_round__plan=plan).order_by("pk"))
+    services.record_decision(
+        reviews[0], actor=world.reviewer_of(reviews[0]), decision=Decision.DISAGREE, text="不符合规划"
+    )
+    services.record_decision(
+        reviews[1],
+        actor=world.reviewer_of(reviews[1]),
+        decision=Decision.AGREE_AFTER_CHANGE,
+        text="补充停车位测算",
+    )
+    services.record_decision(
+        reviews[2], actor=world.reviewer_of(reviews[2]), decision=Decision.AGREE, text=""
+    )
+    plan.refresh_from_db()
+    assert plan.state == PlanState.REVISION
+    texts = sorted(plan.revision_requests.values_list("text", flat=True))
+    assert texts == ["不符合规划", "（修改后同意）补充停车位测算"]
