@@ -241,11 +241,14 @@ def allowed_actions(user, plan: ImplementationPlan) -> set[str]:
             "expert_review",
             "manage_departments",
             "mark_requests",
+            "set_major_project",
         }
         if plan.state in (PlanState.SUBMITTED, PlanState.PRE_REVIEW):
             state_allows |= {"expert_review", "mark_requests"}
         if plan.state == PlanState.JOINT_REVIEW:
             state_allows |= {"manage_departments"}
+        if plan.state in MAJOR_PROJECT_STATES:
+            state_allows |= {"set_major_project"}
     if "edit" in mine and plan.state in (PlanState.DRAFT, PlanState.REVISION):
         state_allows.add("edit")
     return mine & state_allows
@@ -399,7 +402,9 @@ def save_plan(
     plan.content = content
     plan.declared_facts = sorted(ticked)  # kept apart, so a tick survives figures that change later
     plan.facts = sorted(ticked | derived_facts(content))
-    if major_project is not None:
+    if major_project is not None and bool(major_project) != plan.major_project:
+        if plan.current_version > 0:
+            raise TransitionRefused("实施方案报送后，“重点项目”认定由区城市更新主管部门调整。", ["重点项目"])
         plan.major_project = bool(major_project)
     plan.save()
     record_event(
@@ -843,6 +848,35 @@ def _complete_round_if_decided(plan: ImplementationPlan, actor) -> None:
         review_round.outcome, review_round.completed_at = "passed", timezone.now()
         review_round.save()
         _apply(plan, "pass_review", actor=None, reason="所有会签部门均同意")
+
+
+MAJOR_PROJECT_STATES = (PlanState.SUBMITTED, PlanState.PRE_REVIEW, PlanState.JOINT_REVIEW, PlanState.PASSED)
+
+
+@transaction.atomic
+def set_major_project(plan, *, actor, major: bool, reason: str, request=None):
+    """Staff decide whether the plan is a key, cross-district or classified project that needs the city
+    government's approval before the opinion (DOMAIN.md §3 step 7); the entity only declares it."""
+    plan = ImplementationPlan.objects.select_for_update().select_related("project").get(pk=plan.pk)
+    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以认定重点项目。")
+    if plan.state not in MAJOR_PROJECT_STATES:
+        raise TransitionRefused("只能在出具联合审查意见前认定是否属于须经市政府批准的项目。")
+    if not reason.strip():
+        raise TransitionRefused("认定或撤销重点项目须说明原因。", ["原因"])
+    before = plan.major_project
+    plan.major_project = bool(major)
+    plan.save(update_fields=["major_project", "updated_at"])
+    record_event(
+        actor=actor,
+        action="plan.major_project",
+        action_label="认定是否须经市政府批准",
+        obj=plan,
+        from_state="是" if before else "否",
+        to_state="是" if plan.major_project else "否",
+        reason=reason.strip(),
+        request=request,
+    )
+    return plan
 
 
 def record_city_approval(plan, *, actor, reference: str, approved_on, request=None):

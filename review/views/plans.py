@@ -328,6 +328,7 @@ class PlanActionView(RoleRequiredMixin, View):
         "return_for_revision",
         "start_joint_review",
         "record_city_approval",
+        "set_major_project",
         "issue_opinion",
         "publish",
     )
@@ -407,6 +408,16 @@ class PlanActionView(RoleRequiredMixin, View):
             request=request,
         )
         return "已登记市政府批准。"
+
+    def set_major_project(self, request, plan):
+        services.set_major_project(
+            plan,
+            actor=request.user,
+            major=request.POST.get("major") == "on",
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+        return "已更新重点项目认定。"
 
     def issue_opinion(self, request, plan):
         form = IssueOpinionForm(request.POST)

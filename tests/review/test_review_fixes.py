@@ -157,3 +157,24 @@ def test_unconfirmed_agree_after_change_conditions_travel_with_a_returned_plan(w
     assert plan.state == PlanState.REVISION
     texts = sorted(plan.revision_requests.values_list("text", flat=True))
     assert texts == ["不符合规划", "（修改后同意）补充停车位测算"]
+
+
+def test_after_submission_only_staff_decide_whether_city_approval_is_needed(world, client):
+    plan = world.submitted_plan()
+    services.return_for_revision(plan, actor=world.staff, items=["补充"])
+    plan.refresh_from_db()
+    with pytest.raises(services.TransitionRefused, match="由区城市更新主管部门调整"):
+        services.save_plan(plan, actor=world.entity, modules=plan.content, facts=[], major_project=True)
+    plan = services.submit(plan, actor=world.entity)
+    client.force_login(world.staff)
+    url = f"/review/plans/{plan.pk}/actions/set_major_project/"
+    client.post(url, {"major": "on", "reason": ""})
+    plan.refresh_from_db()
+    assert not plan.major_project  # a reason is required
+    client.post(url, {"major": "on", "reason": "跨区域项目"})
+    plan.refresh_from_db()
+    assert plan.major_project
+    client.force_login(world.entity)
+    assert client.post(url, {"major": "", "reason": "不是"}).status_code == 403
+    plan.refresh_from_db()
+    assert plan.major_project
