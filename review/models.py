@@ -18,9 +18,25 @@ from review.choices import (
 )
 
 
+def _routed_to(prefix: str = ""):
+    """Plans a department reviewer may read: those routed to its department (pre-review or 会签)."""
+
+    def narrowing(user):
+        return Q(**{f"{prefix}review_rounds__department_reviews__department_id": user.organization_id}) | Q(
+            **{f"{prefix}pre_review_comments__department_id": user.organization_id}
+        )
+
+    return staticmethod(narrowing)
+
+
 class PlanQuerySet(ScopedQuerySet):
     scope_district = "project__district"
     scope_organizations = ("project__implementing_entity", "project__coordinating_entity")
+    scope_reviewer = _routed_to()
+
+    def visible_to(self, user):
+        # The reviewer narrowing joins to many rows; keep one row per plan.
+        return super().visible_to(user).distinct()
 
 
 class ImplementationPlan(models.Model):
@@ -179,6 +195,10 @@ class RoutingRule(models.Model):
 class ReviewRoundQuerySet(ScopedQuerySet):
     scope_district = "plan__project__district"
     scope_organizations = ("plan__project__implementing_entity", "plan__project__coordinating_entity")
+    scope_reviewer = staticmethod(lambda user: Q(department_reviews__department_id=user.organization_id))
+
+    def visible_to(self, user):
+        return super().visible_to(user).distinct()
 
 
 class ReviewRound(models.Model):
@@ -265,6 +285,12 @@ class DepartmentReview(models.Model):
 class OpinionQuerySet(ScopedQuerySet):
     scope_district = "plan__project__district"
     scope_organizations = ("plan__project__implementing_entity", "plan__project__coordinating_entity")
+    scope_reviewer = staticmethod(
+        lambda user: Q(review_round__department_reviews__department_id=user.organization_id)
+    )
+
+    def visible_to(self, user):
+        return super().visible_to(user).distinct()
 
 
 class JointReviewOpinion(models.Model):

@@ -127,7 +127,7 @@ def test_plan_pages_render_for_every_role_that_may_read(client, world):
     readers = {
         "staff": world.staff,
         "entity": world.entity,
-        "reviewer": world.reviewers[DepartmentCode.FINANCE],
+        "reviewer": world.reviewers[DepartmentCode.PLANNING],  # asked for its pre-review comment
         "leadership": user(Role.LEADERSHIP),
         "auditor": user(Role.AUDITOR),
         "administrator": user(Role.ADMINISTRATOR, district_code=None),
@@ -142,6 +142,9 @@ def test_plan_pages_render_for_every_role_that_may_read(client, world):
     comment = PreReviewComment.objects.get(plan=plan)
     login(client, world.reviewers[DepartmentCode.PLANNING])
     assert client.get(url("pre_review_comment", comment.pk)).status_code == 200
+    # A department the plan was never routed to does not read it (DOMAIN.md §1).
+    login(client, world.reviewers[DepartmentCode.FINANCE])
+    assert client.get(url("plan_detail", plan.pk)).status_code == 404
 
 
 def test_edit_page_renders_for_the_entity_while_editable(client, world):
