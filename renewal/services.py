@@ -74,6 +74,30 @@ def record_event(
     )
 
 
+def _snapshot_for_deadlines(deadlines):
+    """One calendar snapshot wide enough for every deadline of a batch (two queries, not two each)."""
+    if not deadlines:
+        return None
+    first = min(d.start_date for d in deadlines)
+    last = max(workdays_span_end(d.start_date, d.rule, d.amount) for d in deadlines)
+    return workdays.WorkCalendar(first, last)
+
+
+def workdays_span_end(start: datetime.date, rule: str, amount: int) -> datetime.date:
+    if rule == DeadlineRule.WORKING_DAYS:
+        return start + datetime.timedelta(days=amount * 2 + 60)  # calendar span that surely holds them
+    return workdays.add_calendar_years(start, amount) + datetime.timedelta(days=60)
+
+
+def _due_from(snapshot, deadline) -> tuple[datetime.date, bool]:
+    """compute_due from a shared snapshot; falls back to the table when the snapshot is too short."""
+    if snapshot is not None and deadline.rule == DeadlineRule.WORKING_DAYS:
+        answer = snapshot.add(deadline.start_date, deadline.amount)
+        if answer is not None:
+            return answer.due, answer.provisional
+    return compute_due(deadline.rule, deadline.start_date, deadline.amount)
+
+
 def compute_due(rule: str, start: datetime.date, amount: int) -> tuple[datetime.date, bool]:
     """Due date and provisional flag of a deadline, from the calendar table."""
     if rule == DeadlineRule.WORKING_DAYS:
@@ -262,11 +286,12 @@ def on_deadline_recomputed(kind: str, hook) -> None:
 def recompute_open_deadlines(*, first, last, actor=None, request=None, reason="") -> list:
     """Recompute open deadlines whose counted days may touch [first, last]; audit each changed due date."""
     changed = []
-    candidates = (
+    candidates = list(
         Deadline.objects.open().filter(start_date__lte=last).filter(due_date__gte=first).select_for_update()
     )
+    snapshot = _snapshot_for_deadlines(candidates)
     for deadline in candidates:
-        due, provisional = compute_due(deadline.rule, deadline.start_date, deadline.amount)
+        due, provisional = _due_from(snapshot, deadline)
         if due == deadline.due_date and provisional == deadline.provisional:
             continue
         old_due = deadline.due_date

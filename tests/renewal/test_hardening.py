@@ -57,3 +57,28 @@ def test_token_issue_is_audited(client, make_user):
     response = client.post("/api/v1/auth/token/", {"username": staff.username, "password": PASSWORD})
     assert response.status_code == 200
     assert AuditEvent.objects.filter(action="api.token", actor=staff).count() == 1
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_nightly_sweep_reads_the_calendar_once_whatever_the_number_of_deadlines(count, make_user):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from renewal import services
+    from renewal.choices import DeadlineRule
+
+    subject = make_user(Role.STAFF).organization
+    for i in range(count):
+        services.open_deadline(
+            subject,
+            kind="test",
+            title="测试期限",
+            rule=DeadlineRule.WORKING_DAYS,
+            amount=10,
+            start=datetime.date(2026, 1, 5) + datetime.timedelta(days=i * 7),
+        )
+    with CaptureQueriesContext(connection) as queries:
+        assert services.sweep_open_deadlines() == 0
+    assert len(queries) <= 6, [q["sql"][:80] for q in queries]
