@@ -1,6 +1,6 @@
 """Test settings: the production settings with eager Celery and fast hashing.
 
-The real-worker test (tests/renewal/test_celery_worker.py) switches eager mode off for itself.
+The real-worker test (tests/integration/test_celery_worker.py) switches eager mode off for itself.
 """
 
 from .settings import *  # noqa: F403
