@@ -41,7 +41,6 @@ ANSWER_ACTIONS = {"publicity.respond", "plan.accept_objection"}
 # Audit actions whose states are codes of the review app's own choices rather than a workflow's states.
 ACTION_STATE_LABELS = {
     "plan.department_decision": dict(Decision.choices),
-    "plan.request_mark": dict(RequestStatus.choices),
     "publicity.comment": dict(CommentKind.choices),
     "publicity.respond": dict(CommentOutcome.choices),
     "publicity.close": dict(PublicityState.choices),
@@ -258,7 +257,10 @@ def _plan_entries(
         if item.status == RequestStatus.RESOLVED:
             marked = first_event(
                 "plan.request_mark",
-                lambda e, item=item: e.to_state == RequestStatus.RESOLVED and e.reason == item.text,
+                lambda e, item=item: (
+                    (e.data or {}).get("request") == item.pk
+                    and (e.data or {}).get("status") == RequestStatus.RESOLVED
+                ),
             )
             resolved_version = versions.get(item.resolved_on_version)
             at = (

@@ -545,6 +545,7 @@ def mark_request(item: RevisionRequest, *, actor, resolved: bool, request=None) 
         from_state=RequestStatus(before).label,
         to_state=RequestStatus(item.status).label,
         reason=item.text,
+        data={"request": item.pk, "status": item.status},
         request=request,
     )
     return item
