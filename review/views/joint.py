@@ -631,6 +631,12 @@ class HistoryView(RoleRequiredMixin, View):
             pk=pk,
         )
         plan = ImplementationPlan.objects.filter(project=project).first()
+        if (
+            plan is not None
+            and not ImplementationPlan.objects.visible_to(request.user).filter(pk=plan.pk).exists()
+        ):
+            # A department the plan was never routed to reads the ledger, not the plan's review history.
+            raise Http404("未找到该项目的签核历程，或您无权查看。")
         return render(
             request,
             "review/history.html",

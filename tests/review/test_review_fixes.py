@@ -178,3 +178,12 @@ def test_after_submission_only_staff_decide_whether_city_approval_is_needed(worl
     assert client.post(url, {"major": "", "reason": "不是"}).status_code == 403
     plan.refresh_from_db()
     assert plan.major_project
+
+
+def test_history_is_not_open_to_a_department_the_plan_was_never_routed_to(world, client):
+    plan = services.start_joint_review(world.three_department_plan(), actor=world.staff)
+    url = f"/review/projects/{plan.project_id}/history/"
+    client.force_login(world.reviewers[DepartmentCode.FINANCE])  # not routed (no fiscal funds)
+    assert client.get(url).status_code == 404
+    client.force_login(world.reviewers[DepartmentCode.DEVELOPMENT_REFORM])  # always routed
+    assert client.get(url).status_code == 200
