@@ -8,7 +8,6 @@ implementation library. A 补正 suspends both clocks; they restart from the day
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from projects.models import AdmissionNotice, IntakeOpinion, Project, SupplementR
 from renewal import calendar as workdays
 from renewal.choices import DeadlineRule, DeadlineState, OrganizationKind, Role
 from renewal.models import District, Organization
+from renewal.permissions import require
 from renewal.services import close_deadlines, open_deadline, record_event
 from renewal.workflow import Transition, TransitionRefused, Workflow
 
@@ -163,11 +163,6 @@ def is_lead_department(user, project: Project) -> bool:
     )
 
 
-def _require(allowed: bool, message: str):
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 def allowed_actions(user, project: Project) -> set[str]:
     """Actions the user may attempt now (the workflow's guards still decide); drives the buttons."""
     state_allows = {t.action for t in INTAKE.available(project)}
@@ -281,9 +276,7 @@ def _check_coordinating_entity(project: Project, data: dict) -> None:
 @transaction.atomic
 def create_draft(*, actor, data: dict, request=None) -> Project:
     """An entity starts an intake application for its own organisation in its own district."""
-    _require(
-        actor.role == Role.ENTITY and actor.district_id is not None, "只有区级实施主体可以填报入库申请。"
-    )
+    require(actor.role == Role.ENTITY and actor.district_id is not None, "只有区级实施主体可以填报入库申请。")
     project = Project(district_id=actor.district_id, implementing_entity=actor.organization, created_by=actor)
     _check_coordinating_entity(project, data)
     for field in EDITABLE_FIELDS:
@@ -305,7 +298,7 @@ def create_draft(*, actor, data: dict, request=None) -> Project:
 @transaction.atomic
 def update_draft(project: Project, *, actor, data: dict, request=None) -> Project:
     project = Project.objects.select_for_update().get(pk=project.pk)
-    _require(is_project_entity(actor, project), "只有本项目的实施主体可以修改申请。")
+    require(is_project_entity(actor, project), "只有本项目的实施主体可以修改申请。")
     if project.stage not in EDITABLE_STAGES:
         raise TransitionRefused(
             f"当前状态为“{project.get_stage_display()}”，申请内容不能修改（仅草稿或待补正时可以）。"
@@ -338,7 +331,7 @@ def update_draft(project: Project, *, actor, data: dict, request=None) -> Projec
 
 
 def submit(project: Project, *, actor, request=None) -> Project:
-    _require(is_project_entity(actor, project), "只有本项目的实施主体可以提交入库申请。")
+    require(is_project_entity(actor, project), "只有本项目的实施主体可以提交入库申请。")
     today = workdays.today()
 
     def effects(locked: Project):
@@ -355,7 +348,7 @@ def submit(project: Project, *, actor, request=None) -> Project:
 
 def route(project: Project, *, actor, departments, request=None) -> Project:
     """Send the application to departments of the project's district for their intake opinion."""
-    _require(is_district_staff(actor, project), "只有本区城市更新主管部门可以分送联合审查。")
+    require(is_district_staff(actor, project), "只有本区城市更新主管部门可以分送联合审查。")
     departments = list(departments)
     if not departments:
         raise TransitionRefused("请至少选择一个行业主管部门。", ["部门"])
@@ -396,7 +389,7 @@ def record_opinion(opinion: IntakeOpinion, *, actor, decision: str, text: str, r
         IntakeOpinion.objects.select_for_update().select_related("project", "department").get(pk=opinion.pk)
     )
     project = opinion.project
-    _require(
+    require(
         actor.role == Role.REVIEWER and actor.organization_id == opinion.department_id,
         "只有被分送的部门可以答复本部门的审查意见。",
     )
@@ -436,7 +429,7 @@ def record_opinion(opinion: IntakeOpinion, *, actor, decision: str, text: str, r
 
 def request_supplement(project: Project, *, actor, items: str, request=None) -> Project:
     """补正: list what is missing; both clocks stop and will restart when complete materials arrive."""
-    _require(is_district_staff(actor, project), "只有本区城市更新主管部门可以发出补正通知。")
+    require(is_district_staff(actor, project), "只有本区城市更新主管部门可以发出补正通知。")
 
     def effects(locked: Project):
         SupplementRequest.objects.create(
@@ -457,7 +450,7 @@ def request_supplement(project: Project, *, actor, items: str, request=None) -> 
 
 def resubmit(project: Project, *, actor, response: str = "", request=None) -> Project:
     """Complete materials are back: a new receipt day, new clocks, a new review round."""
-    _require(is_project_entity(actor, project), "只有本项目的实施主体可以提交补正材料。")
+    require(is_project_entity(actor, project), "只有本项目的实施主体可以提交补正材料。")
     today = workdays.today()
 
     def effects(locked: Project):
@@ -479,7 +472,7 @@ def resubmit(project: Project, *, actor, response: str = "", request=None) -> Pr
 
 def admit(project: Project, *, actor, note: str = "", request=None) -> Project:
     """Admit to the reserve library and issue the numbered admission notice."""
-    _require(is_district_staff(actor, project), "只有本区城市更新主管部门可以确认入库。")
+    require(is_district_staff(actor, project), "只有本区城市更新主管部门可以确认入库。")
     if project.is_regional and not note.strip():
         raise TransitionRefused("区域综合性项目须填写区政府研究确定的依据（如会议纪要文号）。", ["入库依据"])
     today = workdays.today()
@@ -525,7 +518,7 @@ def issue_admission_notice(project: Project, *, actor, issued_on) -> AdmissionNo
 
 
 def reject(project: Project, *, actor, reason: str, request=None) -> Project:
-    _require(is_district_staff(actor, project), "只有本区城市更新主管部门可以作出不予入库决定。")
+    require(is_district_staff(actor, project), "只有本区城市更新主管部门可以作出不予入库决定。")
 
     def effects(locked: Project):
         locked.rejected_on = workdays.today()
@@ -539,7 +532,7 @@ def reject(project: Project, *, actor, reason: str, request=None) -> Project:
 
 def move_to_implementation(project: Project, *, actor, reason: str, request=None) -> Project:
     """实施条件认定 (Haidian guidance 三(二)): the lead department, or staff, moves a ready reserve project."""
-    _require(
+    require(
         is_lead_department(actor, project) or is_district_staff(actor, project),
         "只有项目子类的牵头行业主管部门或本区城市更新主管部门可以认定实施条件。",
     )

@@ -33,7 +33,7 @@ NAVIGATION = [
 def items_for(user) -> list[dict]:
     if not user.is_authenticated:
         return []
-    role = Role.ADMINISTRATOR if user.is_superuser else user.role
+    role = user.effective_role
     items = []
     for label, name, roles in NAVIGATION:
         if role not in roles:

@@ -61,7 +61,7 @@ def get_visible_or_404(queryset, user, **lookup):
         raise Http404("未找到该对象，或您无权查看。") from exc
 
 
-def require_role(user, *roles):
-    """Refuse an action the user's role may never take (the object itself was already scoped)."""
-    if not user.is_authenticated or not (user.is_superuser or user.role in roles):
-        raise PermissionDenied("您的角色不能执行此操作。")
+def require(allowed: bool, message: str) -> None:
+    """Refuse an action the user may not take on an object they can see (403 with the reason)."""
+    if not allowed:
+        raise PermissionDenied(message)

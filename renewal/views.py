@@ -24,7 +24,7 @@ class RoleRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        role = Role.ADMINISTRATOR if request.user.is_superuser else request.user.role
+        role = request.user.effective_role
         if role not in self.allowed_roles:
             raise PermissionDenied("您的角色不能使用此页面。")
         return super().dispatch(request, *args, **kwargs)
@@ -43,7 +43,7 @@ HOME_TEMPLATES = {
 class HomeView(RoleRequiredMixin, TemplateView):
     def get_template_names(self):
         user = self.request.user
-        return [HOME_TEMPLATES[Role.ADMINISTRATOR if user.is_superuser else Role(user.role)]]
+        return [HOME_TEMPLATES[Role(user.effective_role)]]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

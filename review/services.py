@@ -11,7 +11,6 @@ import hashlib
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from projects.services import housing_commission, is_district_staff, is_project_
 from renewal import calendar as workdays
 from renewal.choices import DeadlineRule, DeadlineState, OrganizationKind, Role
 from renewal.models import Attachment, District, Organization
+from renewal.permissions import require
 from renewal.services import close_deadlines, on_deadline_recomputed, open_deadline, record_event
 from renewal.workflow import Transition, TransitionRefused, Workflow, register_state_labels
 from review.choices import (
@@ -211,11 +211,6 @@ def _apply(plan, action, *, actor, effects=None, reason="", request=None, data=N
 # --- who may act ----------------------------------------------------------------------------------
 
 
-def _require(allowed: bool, message: str):
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 def is_plan_entity(user, plan) -> bool:
     return is_project_entity(user, plan.project)
 
@@ -261,7 +256,7 @@ def allowed_actions(user, plan: ImplementationPlan) -> set[str]:
 def start_plan(project: Project, *, actor, request=None) -> ImplementationPlan:
     """The entity starts the plan of an implementation-library project on the joint-review path."""
     project = Project.objects.select_for_update().get(pk=project.pk)
-    _require(is_project_entity(actor, project), "只有本项目的实施主体可以编制实施方案。")
+    require(is_project_entity(actor, project), "只有本项目的实施主体可以编制实施方案。")
     if project.path != Path.JOINT_REVIEW:
         raise TransitionRefused("按其他路径实施的项目，方案按相关行业政策编制、报批，不在本平台联合审查。")
     if project.library != Library.IMPLEMENTATION:
@@ -380,7 +375,7 @@ def save_plan(
 ) -> ImplementationPlan:
     """Save the draft: cleaned module data (raises TransitionRefused with field errors) and ticked facts."""
     plan = ImplementationPlan.objects.select_for_update().select_related("project").get(pk=plan.pk)
-    _require(is_plan_entity(actor, plan), "只有本项目的实施主体可以编制实施方案。")
+    require(is_plan_entity(actor, plan), "只有本项目的实施主体可以编制实施方案。")
     if plan.state not in (PlanState.DRAFT, PlanState.REVISION):
         raise TransitionRefused(
             f"实施方案当前为“{plan.get_state_display()}”，不能修改（仅编制中或退回修改时可以）。"
@@ -420,7 +415,7 @@ def save_plan(
 
 def submit(plan: ImplementationPlan, *, actor, note: str = "", responses: dict | None = None, request=None):
     """Freeze a version and send it to the housing commission (联合审查办法 第六条)."""
-    _require(is_plan_entity(actor, plan), "只有本项目的实施主体可以报送实施方案。")
+    require(is_plan_entity(actor, plan), "只有本项目的实施主体可以报送实施方案。")
     responses = responses or {}
 
     def effects(locked: ImplementationPlan):
@@ -458,7 +453,7 @@ def _departments(plan: ImplementationPlan, organizations) -> list[Organization]:
 
 def request_pre_review(plan, *, actor, departments, request=None):
     """联合审查办法 第八条: ask departments for comments before the joint review."""
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以组织预审。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以组织预审。")
     departments = _departments(plan, departments)
     if not departments:
         raise TransitionRefused("请至少选择一个征求意见的部门。")
@@ -482,7 +477,7 @@ def request_pre_review(plan, *, actor, departments, request=None):
 @transaction.atomic
 def answer_pre_review(comment: PreReviewComment, *, actor, text: str, request=None) -> PreReviewComment:
     comment = PreReviewComment.objects.select_for_update().select_related("plan__project").get(pk=comment.pk)
-    _require(
+    require(
         actor.role == Role.REVIEWER and actor.organization_id == comment.department_id,
         "只有被征求意见的部门可以答复。",
     )
@@ -507,7 +502,7 @@ def answer_pre_review(comment: PreReviewComment, *, actor, text: str, request=No
 
 def return_for_revision(plan, *, actor, items: list[str], request=None):
     """Return the plan with itemised revision requests (修改、补充、完善)."""
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以退回实施方案。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以退回实施方案。")
     items = [item.strip() for item in items if item and item.strip()]
     if not items:
         raise TransitionRefused("退回修改须逐项列明修改要求。", ["修改要求"])
@@ -527,7 +522,7 @@ def return_for_revision(plan, *, actor, items: list[str], request=None):
 def mark_request(item: RevisionRequest, *, actor, resolved: bool, request=None) -> RevisionRequest:
     """On a new version, staff mark each earlier request resolved or still open."""
     item = RevisionRequest.objects.select_for_update().select_related("plan__project").get(pk=item.pk)
-    _require(is_plan_staff(actor, item.plan), "只有本区城市更新主管部门可以确认修改要求的落实情况。")
+    require(is_plan_staff(actor, item.plan), "只有本区城市更新主管部门可以确认修改要求的落实情况。")
     if item.plan.state not in (PlanState.SUBMITTED, PlanState.PRE_REVIEW):
         raise TransitionRefused("只能在实施方案报送后、提请联合审查前确认修改要求。")
     if item.raised_on_version >= item.plan.current_version:
@@ -557,7 +552,7 @@ def record_expert_review(
 ):
     """联合审查办法 第九条: expert review, with its adoption table."""
     plan = ImplementationPlan.objects.select_for_update().select_related("project").get(pk=plan.pk)
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以登记专家评审。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以登记专家评审。")
     if plan.state not in (PlanState.SUBMITTED, PlanState.PRE_REVIEW):
         raise TransitionRefused("专家评审在实施方案报送后、提请联合审查前登记（联合审查办法 第九条）。")
     if not experts.strip() or not opinions.strip():
@@ -617,7 +612,7 @@ def _open_review_clock(review: DepartmentReview, actor):
 def start_joint_review(plan, *, actor, add=(), remove=None, all_departments=False, request=None):
     """Open a review round. First round: the routed departments (± staff changes with reasons).
     Re-review: only the departments that did not agree, unless staff choose all."""
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以提请联合审查。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以提请联合审查。")
     remove = {int(k): v for k, v in (remove or {}).items()}
     missing_reason = [k for k, v in remove.items() if not (v or "").strip()]
     if missing_reason:
@@ -696,7 +691,7 @@ def _current_round(plan) -> ReviewRound:
 def change_departments(plan, *, actor, add=(), remove=None, request=None):
     """During a round staff add a department or remove one, with a reason either way."""
     plan = ImplementationPlan.objects.select_for_update().select_related("project").get(pk=plan.pk)
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以调整会签部门。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以调整会签部门。")
     if plan.state != PlanState.JOINT_REVIEW:
         raise TransitionRefused("只能在联合审查中调整会签部门。")
     remove = {int(k): v for k, v in (remove or {}).items()}
@@ -751,7 +746,7 @@ def record_decision(
         .select_related("department", "review_round")
         .get(pk=review.pk)
     )
-    _require(
+    require(
         actor.role == Role.REVIEWER and actor.organization_id == review.department_id,
         "只有被分送的部门可以提出本部门的审查意见。",
     )
@@ -791,7 +786,7 @@ def confirm_change(review: DepartmentReview, *, actor, note: str = "", request=N
     )
     plan = ImplementationPlan.objects.select_for_update().select_related("project").get(pk=plan_id)
     review = DepartmentReview.objects.select_for_update().select_related("department").get(pk=review.pk)
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以确认修改落实情况。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以确认修改落实情况。")
     if review.decision != Decision.AGREE_AFTER_CHANGE or review.change_confirmed_at:
         raise TransitionRefused("只有尚未确认的“修改后同意”意见需要确认。")
     if plan.state != PlanState.JOINT_REVIEW:
@@ -859,7 +854,7 @@ def set_major_project(plan, *, actor, major: bool, reason: str, request=None):
     """Staff decide whether the plan is a key, cross-district or classified project that needs the city
     government's approval before the opinion (DOMAIN.md §3 step 7); the entity only declares it."""
     plan = ImplementationPlan.objects.select_for_update().select_related("project").get(pk=plan.pk)
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以认定重点项目。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以认定重点项目。")
     if plan.state not in MAJOR_PROJECT_STATES:
         raise TransitionRefused("只能在出具联合审查意见前认定是否属于须经市政府批准的项目。")
     if not reason.strip():
@@ -882,7 +877,7 @@ def set_major_project(plan, *, actor, major: bool, reason: str, request=None):
 
 def record_city_approval(plan, *, actor, reference: str, approved_on, request=None):
     """Key national/city, cross-district and classified projects: the city government's approval."""
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以登记市政府批准。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以登记市政府批准。")
     if not plan.major_project:
         raise TransitionRefused("本项目不属于须经市政府批准的项目。")
 
@@ -896,7 +891,7 @@ def record_city_approval(plan, *, actor, reference: str, approved_on, request=No
 
 def issue_opinion(plan, *, actor, conclusion: str = "", request=None):
     """联合审查意见 (第十条); its date opens the 2-year and 5-year land deadlines (第十八条)."""
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以出具联合审查意见。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以出具联合审查意见。")
     today = workdays.today()
 
     def effects(locked):
@@ -988,7 +983,7 @@ def key_indicators(plan: ImplementationPlan) -> list[dict]:
 
 
 def publish(plan, *, actor, workdays_count: int = PUBLICITY_MIN_WORKDAYS, summary: str = "", request=None):
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以发布公示。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以发布公示。")
     if workdays_count < PUBLICITY_MIN_WORKDAYS:
         raise TransitionRefused(
             f"公示时间不得少于{PUBLICITY_MIN_WORKDAYS}个工作日（联合审查办法 第十一条）。", ["公示工作日数"]
@@ -1113,7 +1108,7 @@ def respond_to_comment(comment: PublicComment, *, actor, response: str, accept: 
         .get(pk=comment.pk)
     )
     plan = comment.publicity.plan
-    _require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以答复公示意见。")
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以答复公示意见。")
     if not response.strip():
         raise TransitionRefused("请填写答复内容。", ["答复"])
     if comment.outcome != CommentOutcome.PENDING:

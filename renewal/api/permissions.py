@@ -12,5 +12,5 @@ class HasRole(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        role = Role.ADMINISTRATOR if user.is_superuser else user.role
+        role = user.effective_role
         return role in getattr(view, "allowed_roles", tuple(Role))

@@ -114,6 +114,11 @@ class User(AbstractUser):
         )
 
     @property
+    def effective_role(self) -> str:
+        """The role that decides access; a superuser acts as administrator."""
+        return Role.ADMINISTRATOR if self.is_superuser else self.role
+
+    @property
     def is_administrator(self) -> bool:
         return self.is_superuser or self.role == Role.ADMINISTRATOR
 

@@ -43,11 +43,11 @@ from review.models import (
     ReviewRound,
 )
 from review.selectors import ROUND_OUTCOMES, carried_over_origins, project_history, round_start_changes
+from review.views.plans import STAFF_ROLES, plan_queryset
 
 ALL_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
 # A department's working page is internal to the government side; entities read opinions in the history.
 DEPARTMENT_PAGE_ROLES = (Role.STAFF, Role.REVIEWER, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
-STAFF_ROLES = (Role.STAFF, Role.ADMINISTRATOR)
 STAFF_INBOX_STATES = (
     PlanState.PRE_REVIEW,
     PlanState.JOINT_REVIEW,
@@ -55,20 +55,6 @@ STAFF_INBOX_STATES = (
     PlanState.OPINION_ISSUED,
     PlanState.PUBLICITY,
 )
-
-
-def role_of(user) -> str:
-    return Role.ADMINISTRATOR if user.is_superuser else user.role
-
-
-def plan_queryset():
-    return ImplementationPlan.objects.select_related(
-        "project__district",
-        "project__category",
-        "project__sub_type",
-        "project__implementing_entity",
-        "project__coordinating_entity",
-    )
 
 
 def later_round():
@@ -263,7 +249,7 @@ class ReviewInboxView(RoleRequiredMixin, View):
 
     def get(self, request):
         user = request.user
-        role = role_of(user)
+        role = user.effective_role
         context = {"role": role}
         if role == Role.REVIEWER:
             context["department_rows"] = pending_department_reviews(user)
@@ -310,7 +296,7 @@ def is_current_round(review_round: ReviewRound) -> bool:
 def why_not_answerable(user, review: DepartmentReview, current: bool) -> str | None:
     """The reason the form is not offered, in the service's words; None when the department may answer."""
     plan = review.review_round.plan
-    if role_of(user) != Role.REVIEWER or user.organization_id != review.department_id:
+    if user.effective_role != Role.REVIEWER or user.organization_id != review.department_id:
         return "只有被分送的部门可以提出本部门的审查意见。"
     if plan.state != PlanState.JOINT_REVIEW or not current:
         return "本轮联合审查已结束，不能再提出意见。"

@@ -66,6 +66,7 @@ def plan_queryset():
     return ImplementationPlan.objects.select_related(
         "project__district",
         "project__category",
+        "project__sub_type",
         "project__implementing_entity",
         "project__coordinating_entity",
     )

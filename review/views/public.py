@@ -178,7 +178,7 @@ def _render_comments(request, publicity: Publicity, *, failed=None, status=200):
     """Every comment with its full details for the district's staff; read-only for other roles."""
     user = request.user
     can_respond = services.is_plan_staff(user, publicity.plan)
-    role = Role.ADMINISTRATOR if user.is_superuser else user.role
+    role = user.effective_role
     # Personal data is for those who answer: the district's staff (and administrators), not every staff.
     personal = can_respond or role == Role.ADMINISTRATOR
     failed_pk, failed_form = failed or (None, None)
