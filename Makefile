@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
-.PHONY: run test setup migrate demo lint check vendor clean
+.PHONY: run test setup migrate demo demo-reset lint check vendor clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -23,7 +24,11 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 run: demo
-	$(PY) manage.py runportal
+	$(PY) manage.py runportal --port $(PORT)
+
+# Start the demo afresh without reinstalling (any database): empties it and the uploaded files, reloads the demo.
+demo-reset: migrate
+	$(PY) manage.py load_demo --reset
 
 # PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS="tests/renewal -x".
 test: setup

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Refresh the vendored front-end files in static/vendor from the npm registry (run by hand, results committed).
+# Refresh static/vendor from the npm registry (run by hand, results committed).
+# Files are copied byte-identical to the npm packages: nothing is edited. Bootstrap's minified files end
+# with a sourceMappingURL comment, so their .map files are vendored beside them (collectstatic's manifest
+# storage resolves those references). static/vendor/SHA256SUMS records every file; tests check it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+rm -rf static/vendor
 fetch() {  # package@version, then pairs of "path-in-package destination"
   local spec=$1; shift
   (cd "$tmp" && npm pack --silent "$spec" >/dev/null)
@@ -17,10 +21,14 @@ fetch() {  # package@version, then pairs of "path-in-package destination"
   done
   rm -rf "$tmp/x" "$tarball"
 }
-fetch bootstrap@5.3.8 dist/css/bootstrap.min.css bootstrap/bootstrap.min.css \
-  dist/js/bootstrap.bundle.min.js bootstrap/bootstrap.bundle.min.js LICENSE bootstrap/LICENSE
+fetch bootstrap@5.3.8 \
+  dist/css/bootstrap.min.css bootstrap/bootstrap.min.css \
+  dist/css/bootstrap.min.css.map bootstrap/bootstrap.min.css.map \
+  dist/js/bootstrap.bundle.min.js bootstrap/bootstrap.bundle.min.js \
+  dist/js/bootstrap.bundle.min.js.map bootstrap/bootstrap.bundle.min.js.map \
+  LICENSE bootstrap/LICENSE
 fetch htmx.org@2.0.7 dist/htmx.min.js htmx/htmx.min.js LICENSE htmx/LICENSE
 fetch echarts@5.6.0 dist/echarts.min.js echarts/echarts.min.js LICENSE echarts/LICENSE
-# The source maps are not vendored; drop their references so collectstatic's manifest can be built.
-find static/vendor -type f \( -name "*.js" -o -name "*.css" \) -exec sed -i -E '/^[/][/*]# sourceMappingURL=/d; s#[/][/*]# sourceMappingURL=[^ ]*( [*][/])?##' {} +
+(cd static/vendor && find . -type f ! -name SHA256SUMS ! -name VERSIONS | sed 's#^\./##' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
+printf 'bootstrap 5.3.8\nhtmx.org 2.0.7\necharts 5.6.0\n' > static/vendor/VERSIONS
 echo "vendored into static/vendor"

@@ -1,6 +1,9 @@
 import importlib
+import shutil
 
 from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -11,8 +14,28 @@ DEMO_ORDER = ["renewal", "projects", "review", "permits", "supervision"]
 class Command(BaseCommand):
     help = "Load demo organisations, one user per role and demo projects; safe to re-run."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="empty the database and the uploaded files first, then load the demo afresh (dates from today)",
+        )
+
+    def handle(self, *args, reset=False, **options):
+        if reset:
+            self._reset()
+        self._load()
+
+    def _reset(self):
+        from renewal.reference import ensure_reference_data
+
+        call_command("flush", interactive=False, verbosity=0)
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+        ensure_reference_data()
+        self.stdout.write("已清空数据库和上传文件，正在重新载入演示数据……")
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def _load(self):
         context = {}
         for label in DEMO_ORDER:
             if not apps.is_installed(label):
