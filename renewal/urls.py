@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from renewal import views
@@ -10,7 +8,7 @@ from renewal import views
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     # Browsers ask for /favicon.ico whatever the page says; answer with the static icon.
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.ico"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("deadlines/", views.DeadlineListView.as_view(), name="deadline_list"),

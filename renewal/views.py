@@ -16,6 +16,14 @@ from renewal.models import AuditEvent, CalendarYear, Deadline, WorkCalendarDay
 from renewal.selectors import deadlines_with_lights, light_counts
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static icon."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))
+
+
 class RoleRequiredMixin(LoginRequiredMixin):
     """Views declare the roles that may use them; generated tests read `allowed_roles`."""
 

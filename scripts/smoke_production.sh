@@ -18,9 +18,9 @@ for _ in $(seq 1 40); do
   sleep 0.5
 done
 status=0
-for path in /accounts/login/ /publicity/ /api/schema/ /static/vendor/bootstrap/bootstrap.min.css; do
+for path in /accounts/login/ /publicity/ /api/schema/ /static/vendor/bootstrap/bootstrap.min.css /favicon.ico; do
   code=$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port$path")
-  if [ "$path" = /api/schema/ ]; then expected=403; else expected=200; fi
+  case $path in /api/schema/) expected=403 ;; /favicon.ico) expected=301 ;; *) expected=200 ;; esac
   echo "smoke $path -> $code"
   [ "$code" = "$expected" ] || status=1
 done
