@@ -7,4 +7,4 @@ class ReviewConfig(AppConfig):
 
     def ready(self):
         # Registers the hook that moves a publicity window when its calendar year is confirmed.
-        from review import services  # noqa: F401
+        from review import deadlines, services  # noqa: F401  (deadline kinds, calendar hook)

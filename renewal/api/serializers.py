@@ -106,6 +106,43 @@ class WorkdayBetweenSerializer(serializers.Serializer):
     last = serializers.DateField(validators=[within_calendar_range])
 
 
+def registered_deadline_kind(code: str) -> str:
+    from renewal import deadline_kinds
+
+    try:
+        deadline_kinds.get(code)
+    except deadline_kinds.UnknownDeadlineKind as exc:
+        raise serializers.ValidationError(str(exc)) from None
+    return code
+
+
+class WorkdayDueSerializer(serializers.Serializer):
+    kind = serializers.CharField(validators=[registered_deadline_kind])
+    start = serializers.DateField(validators=[within_calendar_range])
+
+
+class WorkdayDueAnswerSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    rule = serializers.CharField()
+    length = serializers.IntegerField()
+    start = serializers.DateField()
+    due = serializers.DateField()
+    provisional = serializers.BooleanField()
+    basis = serializers.CharField()
+
+
+class DeadlineKindSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    rule = serializers.CharField()
+    rule_label = serializers.CharField()
+    length = serializers.IntegerField()
+    minimum = serializers.BooleanField()
+    basis = serializers.CharField()
+    responsible = serializers.CharField()
+
+
 class WorkdayAnswerSerializer(serializers.Serializer):
     start = serializers.DateField()
     days = serializers.IntegerField()

@@ -15,5 +15,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("workdays/add/", views.WorkdayAddView.as_view(), name="workdays-add"),
     path("workdays/between/", views.WorkdayBetweenView.as_view(), name="workdays-between"),
+    path("workdays/due/", views.WorkdayDueView.as_view(), name="workdays-due"),
+    path("workdays/kinds/", views.DeadlineKindListView.as_view(), name="workdays-kinds"),
     *router.urls,
 ]

@@ -11,12 +11,15 @@ from renewal import calendar as workdays
 from renewal.api.permissions import HasRole
 from renewal.api.serializers import (
     AuditEventSerializer,
+    DeadlineKindSerializer,
     DeadlineSerializer,
     MeSerializer,
     WorkdayAddSerializer,
     WorkdayAnswerSerializer,
     WorkdayBetweenSerializer,
     WorkdayCountSerializer,
+    WorkdayDueAnswerSerializer,
+    WorkdayDueSerializer,
 )
 from renewal.choices import Role
 from renewal.models import AuditEvent, Deadline
@@ -109,6 +112,48 @@ class WorkdayBetweenView(APIView):
                 "provisional": provisional,
             }
         )
+
+
+class WorkdayDueView(APIView):
+    """The due date the portal would open for a registered deadline kind started on a date."""
+
+    permission_classes = [HasRole]
+    serializer_class = WorkdayDueAnswerSerializer
+
+    @extend_schema(parameters=[WorkdayDueSerializer], responses=WorkdayDueAnswerSerializer)
+    def get(self, request):
+        from renewal import deadline_kinds
+
+        params = WorkdayDueSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        kind = deadline_kinds.get(params.validated_data["kind"])
+        start = params.validated_data["start"]
+        due, provisional = kind.due(start)
+        return Response(
+            {
+                "kind": kind.code,
+                "label": kind.label,
+                "rule": kind.rule,
+                "length": kind.amount,
+                "start": start.isoformat(),
+                "due": due.isoformat(),
+                "provisional": provisional,
+                "basis": kind.basis,
+            }
+        )
+
+
+class DeadlineKindListView(APIView):
+    """Every registered deadline kind with its rule, length and legal basis."""
+
+    permission_classes = [HasRole]
+    serializer_class = DeadlineKindSerializer
+
+    @extend_schema(responses=DeadlineKindSerializer(many=True))
+    def get(self, request):
+        from renewal import deadline_kinds
+
+        return Response([kind.as_dict() for kind in deadline_kinds.all_kinds()])
 
 
 class TokenView(ObtainAuthToken):

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from renewal import calendar as workdays
-from renewal import services
+from renewal import deadline_kinds, services
 from renewal.models import CalendarYear
 
 USAGE_ERROR = 2
@@ -41,6 +41,14 @@ class Command(BaseCommand):
         confirm.add_argument("year", type=int)
         confirm.add_argument("file")
         sub.add_parser("status", help="list calendar years and whether they are confirmed")
+        due = sub.add_parser(
+            "due", help="the due date the portal would open for deadline KIND started on START"
+        )
+        due.add_argument("kind")
+        due.add_argument("start")
+        due.add_argument("--json", action="store_true")
+        kinds = sub.add_parser("kinds", help="list the registered deadline kinds")
+        kinds.add_argument("--json", action="store_true")
 
     def handle(self, *args, verb, **options):
         try:
@@ -94,9 +102,43 @@ class Command(BaseCommand):
         for deadline, old_due in changed:
             self.stdout.write(f"  {deadline.subject_repr}：{deadline.title} {old_due} → {deadline.due_date}")
 
+    def handle_due(self, kind, start, json=False, **options):
+        try:
+            registered = deadline_kinds.get(kind)
+        except deadline_kinds.UnknownDeadlineKind as exc:
+            raise CommandError(str(exc), returncode=USAGE_ERROR) from None
+        start_date = parse_date(start)
+        due, provisional = registered.due(start_date)
+        if json:
+            self.stdout.write(_json(_due_payload(registered, start_date, due, provisional)))
+        else:
+            note = "（暂定：涉及尚未确认的年度日历）" if provisional else ""
+            self.stdout.write(f"{due.isoformat()}{note}")
+
+    def handle_kinds(self, json=False, **options):
+        kinds = deadline_kinds.all_kinds()
+        if json:
+            self.stdout.write(_json({"kinds": [kind.as_dict() for kind in kinds]}))
+            return
+        for kind in kinds:
+            self.stdout.write(f"{kind.code}\t{kind.label}\t{kind.describe()}\t{kind.basis}")
+
     def handle_status(self, **options):
         for year in CalendarYear.objects.all():
             self.stdout.write(f"{year.year}\t{year.status}\t{year.source}")
+
+
+def _due_payload(kind, start: datetime.date, due: datetime.date, provisional: bool) -> dict:
+    return {
+        "kind": kind.code,
+        "label": kind.label,
+        "rule": kind.rule,
+        "length": kind.amount,
+        "start": start.isoformat(),
+        "due": due.isoformat(),
+        "provisional": provisional,
+        "basis": kind.basis,
+    }
 
 
 def _json(payload: dict) -> str:
