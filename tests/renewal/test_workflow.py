@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, transaction
 
 from renewal import services
 from renewal.choices import DeadlineRule, DeadlineState, OrganizationKind, Role
@@ -214,3 +214,92 @@ def test_request_ip_is_recorded(deadline, actor, rf):
     request = rf.post("/", REMOTE_ADDR="198.51.100.4")
     WORKFLOW.apply(deadline, "meet", actor=actor, request=request)
     assert events(deadline).get().ip == "198.51.100.4"
+
+
+# --- who may act, available_for, audit vocabulary (issue 8) ----------------------------------------
+
+
+def same_district_staff(user, deadline):
+    return user.role == Role.STAFF and user.district_id == deadline.district_id
+
+
+GUARDED = Workflow(
+    name="testguarded",
+    state_field="state",
+    state_labels=LABELS,
+    transitions=[
+        Transition(
+            "meet",
+            "标记完成",
+            (DeadlineState.OPEN,),
+            DeadlineState.MET,
+            actor=same_district_staff,
+            actor_refusal="只有本区城市更新主管部门可以标记完成。",
+            confirm="确认标记完成？",
+        ),
+        Transition(
+            "cancel",
+            "撤销期限",
+            (DeadlineState.OPEN,),
+            DeadlineState.CANCELLED,
+            reason_required=True,
+            actor=same_district_staff,
+        ),
+        Transition(
+            "close_with_report", "办结", (DeadlineState.OPEN,), DeadlineState.MET, guards=(has_report,)
+        ),
+        Transition("reopen", "重新开启", (DeadlineState.MET,), DeadlineState.OPEN, actor=same_district_staff),
+    ],
+)
+
+
+def test_available_for_gives_every_transition_allowed_or_with_its_reason(deadline, actor, make_user):
+    rows = {row.action: row for row in GUARDED.available_for(actor, deadline)}
+    assert list(rows) == ["meet", "cancel", "close_with_report", "reopen"]
+    assert rows["meet"].allowed and rows["meet"].confirm == "确认标记完成？"
+    assert rows["cancel"].allowed and rows["cancel"].reason_required  # the reason is typed in the form
+    assert not rows["close_with_report"].allowed and "缺少办结报告" in rows["close_with_report"].reason
+    assert not rows["reopen"].allowed and "进行中" in rows["reopen"].reason
+
+    outsider = make_user(Role.STAFF, district_code="110102")
+    refused = {row.action: row for row in GUARDED.available_for(outsider, deadline)}
+    assert not refused["meet"].allowed and not refused["meet"].permitted
+    assert refused["meet"].reason == "只有本区城市更新主管部门可以标记完成。"
+    assert GUARDED.allowed_actions(outsider, deadline) == set()  # no report: the guard refuses too
+
+
+def test_apply_checks_the_actor_on_the_locked_row(deadline, make_user):
+    outsider = make_user(Role.ENTITY, district_code="110108")
+    with pytest.raises(TransitionRefused, match="只有本区城市更新主管部门"):
+        GUARDED.apply(deadline, "meet", actor=outsider)
+    assert Deadline.objects.get(pk=deadline.pk).state == DeadlineState.OPEN
+    assert not events(deadline).exists()
+
+
+def test_available_for_agrees_with_apply(deadline, actor, make_user):
+    """For every transition and user: allowed exactly when apply accepts it."""
+    for user in (actor, make_user(Role.STAFF, district_code="110102"), make_user(Role.ENTITY)):
+        for row in GUARDED.available_for(user, deadline, report=True):
+            fresh = Deadline.objects.get(pk=deadline.pk)
+            try:
+                with transaction.atomic():
+                    GUARDED.apply(fresh, row.action, actor=user, reason="理由", report=True)
+                    raise _Rollback
+            except _Rollback:
+                accepted = True
+            except TransitionRefused:
+                accepted = False
+            assert accepted == row.allowed, (user, row)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def test_workflow_transitions_are_audit_actions_with_their_own_state_labels():
+    from renewal import audit_actions
+
+    action = audit_actions.get("testguarded.meet")
+    assert action.label == "标记完成"
+    assert audit_actions.state_label("testguarded.meet", DeadlineState.OPEN) == "进行中"
+    assert audit_actions.state_label("unknown.action", "draft") == "draft"
