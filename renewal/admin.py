@@ -118,9 +118,21 @@ class WorkCalendarDayAdmin(admin.ModelAdmin):
 
 @admin.register(Deadline)
 class DeadlineAdmin(admin.ModelAdmin):
-    list_display = ["subject_repr", "title", "start_date", "due_date", "provisional", "state", "district"]
+    list_display = [
+        "title",
+        "project_label",
+        "responsible_organization",
+        "start_date",
+        "due_date",
+        "provisional",
+        "state",
+        "closed_on",
+        "late_workdays",
+        "district",
+    ]
     list_filter = ["state", "kind", "provisional", "district"]
-    search_fields = ["subject_repr", "title"]
+    list_select_related = ["responsible_organization", "district"]
+    search_fields = ["project_label", "subject_repr", "title"]
 
     def has_add_permission(self, request):
         return False

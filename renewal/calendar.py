@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from renewal.choices import CalendarYearStatus, Light
+from renewal.dates import chinese_date  # noqa: F401  (re-exported: workdays.chinese_date)
 from renewal.models import CalendarYear, WorkCalendarDay
 
 
@@ -141,15 +142,6 @@ def snapshot_for(dates, today: datetime.date) -> WorkCalendar:
     """One snapshot that covers every date given and today, for lists that show many lights."""
     dates = [d for d in dates if d is not None] + [today]
     return WorkCalendar(min(dates), max(dates))
-
-
-def chinese_date(day) -> str:
-    """2025年10月23日 — the UI's date format (no leading zeros), for messages built in code."""
-    if isinstance(day, datetime.datetime):
-        from django.utils import timezone
-
-        day = timezone.localtime(day).date()
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def today() -> datetime.date:

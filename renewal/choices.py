@@ -80,6 +80,13 @@ class DeadlineState(models.TextChoices):
     CANCELLED = "cancelled", "已撤销"
 
 
+class DeadlineOutcome(models.TextChoices):
+    """How a met deadline was met (DOMAIN.md §4: closed after its due date is 逾期完成, never on time)."""
+
+    ON_TIME = "on_time", "按时完成"
+    LATE = "late", "逾期完成"
+
+
 class Light(models.TextChoices):
     """Traffic light of an open deadline (DOMAIN.md §5)."""
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from renewal import calendar as workdays
 from renewal.choices import Light
+from renewal.links import object_urls
 from renewal.models import Deadline
 
 
@@ -11,16 +12,40 @@ from renewal.models import Deadline
 class DeadlineRow:
     deadline: Deadline
     light: workdays.LightAnswer
+    # Pages of the duty's object and of its project, when the viewer may open them (see attach_links).
+    subject_url: str | None = None
+    project_url: str | None = None
+    linked: bool = False
 
 
-def deadlines_with_lights(deadlines, today=None) -> list[DeadlineRow]:
-    """Attach a traffic light to each deadline with one calendar snapshot for the whole list."""
+def deadlines_with_lights(deadlines, today=None, viewer=None) -> list[DeadlineRow]:
+    """Attach a traffic light to each deadline with one calendar snapshot for the whole list; with a
+    viewer, also the links to each duty's object and project that the viewer may follow."""
     deadlines = list(deadlines)
     today = today or workdays.today()
     if not deadlines:
         return []
     snapshot = workdays.snapshot_for([d.due_date for d in deadlines], today)
-    return [DeadlineRow(d, snapshot.light(d.due_date, today)) for d in deadlines]
+    rows = [DeadlineRow(d, snapshot.light(d.due_date, today)) for d in deadlines]
+    if viewer is not None:
+        attach_links(rows, viewer)
+    return rows
+
+
+def attach_links(rows: list[DeadlineRow], viewer) -> list[DeadlineRow]:
+    """Fill subject_url and project_url of rows not yet linked: one query per kind of object."""
+    pending = [row for row in rows if isinstance(row, DeadlineRow) and not row.linked]
+    if not pending:
+        return rows
+    refs = [(row.deadline.content_type_id, row.deadline.object_id) for row in pending]
+    refs += [(row.deadline.project_content_type_id, row.deadline.project_object_id) for row in pending]
+    urls = object_urls(viewer, refs)
+    for row in pending:
+        d = row.deadline
+        row.subject_url = urls.get((d.content_type_id, str(d.object_id)))
+        row.project_url = urls.get((d.project_content_type_id, str(d.project_object_id)))
+        row.linked = True
+    return rows
 
 
 LIGHT_SEVERITY = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
@@ -57,3 +82,18 @@ def light_counts(open_deadlines, today=None) -> dict:
         green=Count("pk", filter=Q(due_date__gt=boundary)),
     )
     return {Light(key): value for key, value in counts.items()}
+
+
+def event_state_label(action: str, code: str, *, readable_dates: bool = True) -> str:
+    """A state an audit event recorded, in words: its own workflow's label where the action is in the
+    vocabulary (intake and plans use the same codes with different labels), else the kernel's; ISO dates
+    inside it as 2026年3月4日. The stored event is not changed."""
+    from renewal import audit_actions
+    from renewal.dates import chinese_dates
+    from renewal.workflow import state_label
+
+    if not code:
+        return ""
+    label = audit_actions.state_label(action, code) if audit_actions.is_registered(action) else code
+    label = state_label(code) if label == code else label
+    return chinese_dates(label) if readable_dates else label

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from renewal import calendar as workdays
 from renewal.choices import CalendarDayKind, CalendarYearStatus, DeadlineRule, DeadlineState
+from renewal.dates import chinese_date
 from renewal.models import AuditEvent, CalendarYear, Deadline, WorkCalendarDay
 
 
@@ -109,6 +110,23 @@ def compute_due(rule: str, start: datetime.date, amount: int) -> tuple[datetime.
     raise ValueError(f"unknown deadline rule {rule!r}")
 
 
+def project_of(obj):
+    """The project an object belongs to: `obj.project` when its model has one, else the object itself
+    (a project, or any other top-level object)."""
+    project = getattr(obj, "project", None)
+    return obj if project is None else project
+
+
+def describe_subject(subject) -> tuple[object, str, str]:
+    """(project, project label, subject description) of a deadline's subject, without its current state:
+    a department's review reads "110108-2026-0001 某小区综合整治 · 部门会签意见", never "某局：待审查"."""
+    project = project_of(subject)
+    project_label = str(project)[:200]
+    if project is subject:
+        return project, project_label, project_label
+    return project, project_label, f"{project} · {subject._meta.verbose_name}"[:200]
+
+
 def open_deadline(
     subject,
     *,
@@ -123,10 +141,14 @@ def open_deadline(
 ) -> Deadline:
     due, provisional = compute_due(rule, start, amount)
     district, (owner, co_owner) = scope_of(subject)
+    project, project_label, subject_repr = describe_subject(subject)
     deadline = Deadline.objects.create(
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
         object_id=subject.pk,
-        subject_repr=str(subject)[:200],
+        subject_repr=subject_repr,
+        project_content_type=ContentType.objects.get_for_model(project, for_concrete_model=False),
+        project_object_id=project.pk,
+        project_label=project_label,
         district=district,
         subject_organization=owner,
         subject_co_organization=co_owner,
@@ -157,6 +179,16 @@ def open_deadline(
     return deadline
 
 
+def workdays_late(due: datetime.date, closed_on: datetime.date) -> int:
+    """Working days after the due date up to and including the day it was closed; 0 when on time.
+
+    Closed after the due date is late even when only rest days passed (counted as 1, like a red light)."""
+    if closed_on <= due:
+        return 0
+    late, _ = workdays.working_days_between(due, closed_on)
+    return max(late, 1)
+
+
 def close_deadlines(subject, *, kinds=None, state=DeadlineState.MET, reason: str = "", actor=None) -> int:
     """Close the subject's open deadlines (of the given kinds); returns how many were closed."""
     open_rows = Deadline.objects.for_subject(subject).open()
@@ -164,10 +196,18 @@ def close_deadlines(subject, *, kinds=None, state=DeadlineState.MET, reason: str
         open_rows = open_rows.filter(kind__in=list(kinds))
     closed = 0
     now = timezone.now()
+    today = workdays.today()
     for deadline in open_rows.select_for_update():
         deadline.state, deadline.closed_at, deadline.close_reason = state, now, reason[:200]
+        deadline.closed_on = today
+        # Only a met duty is on time or late; a suspended or cancelled clock was never finished.
+        deadline.late_workdays = (
+            workdays_late(deadline.due_date, today) if state == DeadlineState.MET else None
+        )
         deadline.closed_by = actor if actor is not None and actor.is_authenticated else None
-        deadline.save(update_fields=["state", "closed_at", "close_reason", "closed_by"])
+        deadline.save(
+            update_fields=["state", "closed_at", "closed_on", "late_workdays", "close_reason", "closed_by"]
+        )
         record_event(
             actor=actor,
             action="deadline.close",
@@ -176,7 +216,13 @@ def close_deadlines(subject, *, kinds=None, state=DeadlineState.MET, reason: str
             from_state=DeadlineState.OPEN,
             to_state=state,
             reason=reason,
-            data={"deadline": deadline.pk, "kind": deadline.kind, "due": deadline.due_date.isoformat()},
+            data={
+                "deadline": deadline.pk,
+                "kind": deadline.kind,
+                "due": deadline.due_date.isoformat(),
+                "closed_on": today.isoformat(),
+                "late_workdays": deadline.late_workdays,
+            },
         )
         closed += 1
     return closed
@@ -326,7 +372,7 @@ def set_calendar_day(day: WorkCalendarDay, *, actor=None, request=None) -> list:
         record_event(
             actor=actor,
             action="calendar.day",
-            action_label=f"修改工作日历：{day.date:%Y-%m-%d}",
+            action_label=f"修改工作日历：{chinese_date(day.date)}",
             from_state="" if old is None else ("工作日" if old else "休息日"),
             to_state="工作日" if day.is_workday else "休息日",
             data={"date": day.date.isoformat(), "kind": day.kind, "name": day.name},
@@ -337,7 +383,7 @@ def set_calendar_day(day: WorkCalendarDay, *, actor=None, request=None) -> list:
             last=day.date,
             actor=actor,
             request=request,
-            reason=f"工作日历 {day.date:%Y-%m-%d} 已修改",
+            reason=f"工作日历 {chinese_date(day.date)} 已修改",
         )
 
 

@@ -221,3 +221,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 # Working days each department has for its joint-review opinion (configurable; default 10).
 JOINT_REVIEW_WORKDAYS = int(os.environ.get("JOINT_REVIEW_WORKDAYS", "10"))
+CSRF_FAILURE_VIEW = "renewal.views.csrf_failure"  # a Chinese page inside the portal layout

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("deadlines/", views.DeadlineListView.as_view(), name="deadline_list"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("audit/export/", views.AuditExportView.as_view(), name="audit_export"),
     path("calendar/", views.CalendarView.as_view(), name="calendar"),
     path(
         "attachments/<int:pk>/download/", views.AttachmentDownloadView.as_view(), name="attachment_download"
@@ -27,3 +28,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+# Error pages in Chinese inside the portal's layout (templates/400.html, 403.html, 404.html, 500.html).
+handler400 = "renewal.views.bad_request"
+handler403 = "renewal.views.permission_denied"
+handler404 = "renewal.views.page_not_found"
+handler500 = "django.views.defaults.server_error"  # renders 500.html without a request or the database

@@ -32,6 +32,7 @@ REVIEWER_DEPARTMENT = DepartmentCode.DEVELOPMENT_REFORM  # always routed (第十
 EXPECTED_ROLES = {
     "attachment_download": "SRELAD",
     "audit_list": "SAD",
+    "audit_export": "SAD",
     "calendar": "SRELAD",
     "deadline_list": "SRELAD",
     "home": "SRELAD",
@@ -134,6 +135,7 @@ class Sample:
             },
         )
         attachment = attach(project, SimpleUploadedFile("材料.pdf", PDF), kind="申报材料", actor=w.entity)
+        attach(project, SimpleUploadedFile("资金匡算.pdf", PDF), kind="资金匡算", actor=w.entity)
         intake.submit(project, actor=w.entity)
         intake.route(project, actor=w.staff, departments=[w.departments[REVIEWER_DEPARTMENT]])
         opinion = IntakeOpinion.objects.get(project=project)

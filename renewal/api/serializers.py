@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from renewal.choices import DeadlineOutcome, DeadlineState
 from renewal.models import AuditEvent, Deadline, User
 
 
@@ -22,12 +23,16 @@ class DeadlineSerializer(serializers.ModelSerializer):
     light = serializers.SerializerMethodField()
     working_days_left = serializers.SerializerMethodField()
     working_days_overdue = serializers.SerializerMethodField()
+    outcome = serializers.SerializerMethodField(
+        help_text="on_time（按时完成）/ late（逾期完成）；未完成为 null"
+    )
 
     class Meta:
         model = Deadline
         fields = [
             "id",
             "subject_repr",
+            "project_label",
             "district",
             "responsible_organization",
             "kind",
@@ -44,6 +49,9 @@ class DeadlineSerializer(serializers.ModelSerializer):
             "working_days_overdue",
             "opened_at",
             "closed_at",
+            "closed_on",
+            "late_workdays",
+            "outcome",
             "close_reason",
         ]
 
@@ -57,6 +65,11 @@ class DeadlineSerializer(serializers.ModelSerializer):
     def get_working_days_left(self, deadline) -> int | None:
         light = self._light(deadline)
         return light.working_days_left if light and deadline.is_open else None
+
+    def get_outcome(self, deadline) -> str | None:
+        if deadline.state != DeadlineState.MET:
+            return None
+        return DeadlineOutcome.LATE.value if deadline.late_workdays else DeadlineOutcome.ON_TIME.value
 
     def get_working_days_overdue(self, deadline) -> int | None:
         light = self._light(deadline)

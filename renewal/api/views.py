@@ -1,4 +1,3 @@
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.authtoken.models import Token
@@ -22,6 +21,7 @@ from renewal.api.serializers import (
     WorkdayDueSerializer,
 )
 from renewal.choices import Role
+from renewal.filtersets import AuditEventFilterSet, DeadlineFilterSet
 from renewal.models import AuditEvent, Deadline
 from renewal.selectors import deadlines_with_lights
 from renewal.services import record_event
@@ -34,12 +34,6 @@ class ScopedViewSetMixin:
 
     def get_queryset(self):
         return self.queryset.visible_to(self.request.user)
-
-
-class DeadlineFilterSet(django_filters.FilterSet):
-    class Meta:
-        model = Deadline
-        fields = {"state": ["exact"], "kind": ["exact"], "due_date": ["gte", "lte"], "provisional": ["exact"]}
 
 
 class DeadlineViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -68,7 +62,7 @@ class AuditEventViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = AuditEvent.objects.select_related("district", "content_type")
     serializer_class = AuditEventSerializer
     allowed_roles = (Role.STAFF, Role.AUDITOR, Role.ADMINISTRATOR)
-    filterset_fields = ["action"]
+    filterset_class = AuditEventFilterSet  # the same filters as the audit page
 
 
 class MeView(APIView):

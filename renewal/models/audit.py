@@ -3,6 +3,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from renewal.dates import chinese_date
 from renewal.permissions import ScopedQuerySet
 
 
@@ -111,7 +112,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object")]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action_label or self.action}"
+        when = timezone.localtime(self.created_at)
+        return f"{chinese_date(when)} {when:%H:%M} {self.actor_name} {self.action_label or self.action}"
 
     def save(self, *args, force_update=False, update_fields=None, **kwargs):
         if not self._state.adding or force_update or update_fields:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from renewal.choices import CalendarDayKind, CalendarYearStatus
+from renewal.dates import chinese_date
 
 
 class CalendarYear(models.Model):
@@ -41,4 +42,4 @@ class WorkCalendarDay(models.Model):
         verbose_name = verbose_name_plural = "工作日历"
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{chinese_date(self.date)} {self.get_kind_display()}"

@@ -3,7 +3,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from renewal.choices import DeadlineRule, DeadlineState
+from renewal.choices import DeadlineOutcome, DeadlineRule, DeadlineState
+from renewal.dates import chinese_date
 from renewal.permissions import ScopedQuerySet
 
 
@@ -18,6 +19,13 @@ class DeadlineQuerySet(ScopedQuerySet):
         return self.filter(
             content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
             object_id=subject.pk,
+        )
+
+    def for_project(self, project):
+        """Every deadline of a project: its own and those of its reviews, plans and notices."""
+        return self.filter(
+            project_content_type=ContentType.objects.get_for_model(project, for_concrete_model=False),
+            project_object_id=project.pk,
         )
 
     # A department sees the deadlines it is responsible for, not every deadline of its district.
@@ -35,6 +43,14 @@ class Deadline(models.Model):
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
     subject_repr = models.CharField("对象", max_length=200)
+    # The project the duty belongs to (the subject itself when it is the project), kept on the row so
+    # lists name it and link to it without loading every subject.
+    project_content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    project_object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    project = GenericForeignKey("project_content_type", "project_object_id")
+    project_label = models.CharField("项目", max_length=200, blank=True)
     district = models.ForeignKey(
         "renewal.District",
         verbose_name="区",
@@ -83,6 +99,13 @@ class Deadline(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     close_reason = models.CharField("关闭原因", max_length=200, blank=True)
+    closed_on = models.DateField("完成/关闭日期", null=True, blank=True)
+    late_workdays = models.PositiveIntegerField(
+        "逾期工作日数",
+        null=True,
+        blank=True,
+        help_text="按期完成为0；完成日晚于到期日时为到期日之后至完成日的工作日数（按工作日历计算）",
+    )
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -95,11 +118,26 @@ class Deadline(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.subject_repr}：{self.title}（{self.due_date:%Y-%m-%d}）"
+        return f"{self.subject_repr}：{self.title}（{chinese_date(self.due_date)}到期）"
 
     @property
     def is_open(self) -> bool:
         return self.state == DeadlineState.OPEN
+
+    @property
+    def is_late(self) -> bool:
+        return self.state == DeadlineState.MET and bool(self.late_workdays)
+
+    @property
+    def outcome_label(self) -> str:
+        """进行中 / 按时完成 / 逾期完成 / 已中止 / 已撤销: the state as a person reads it."""
+        if self.state == DeadlineState.MET:
+            return DeadlineOutcome.LATE.label if self.late_workdays else DeadlineOutcome.ON_TIME.label
+        return self.get_state_display()
+
+    @property
+    def counts_calendar_years(self) -> bool:
+        return self.rule == DeadlineRule.CALENDAR_YEARS
 
     def describe_amount(self) -> str:
         unit = "个工作日" if self.rule == DeadlineRule.WORKING_DAYS else "年"

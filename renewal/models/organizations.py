@@ -98,6 +98,11 @@ class User(AbstractUser):
     def get_full_name(self):
         return f"{self.last_name}{self.first_name}".strip()
 
+    def get_short_name(self):
+        """The whole name: a Chinese given name alone ("统管理员" of 系统管理员) is not how anyone is
+        addressed, and the admin's header greets the user with it."""
+        return self.get_full_name() or self.username
+
     @property
     def district(self):
         return self.organization.district if self.organization_id else None

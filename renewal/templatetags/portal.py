@@ -1,5 +1,6 @@
 from django import template
 
+from renewal.dates import chinese_dates as readable_dates
 from renewal.workflow import state_label as label_for
 
 register = template.Library()
@@ -9,3 +10,31 @@ register = template.Library()
 def state_label(code: str) -> str:
     """The Chinese label of a workflow state code stored in an audit event."""
     return label_for(code)
+
+
+@register.filter
+def chinese_dates(text) -> str:
+    """ISO dates inside a stored text (an audit event's states) as 2026年3月4日; the data is unchanged."""
+    return readable_dates(text)
+
+
+@register.filter
+def event_state(code, action="") -> str:
+    """An audit event's from/to state as a person reads it: `{{ event.to_state|event_state:event.action }}`
+    — the label of the event's own workflow, dates in Chinese."""
+    from renewal.selectors import event_state_label
+
+    return event_state_label(action or "", code)
+
+
+@register.simple_tag(takes_context=True)
+def linked_deadline_rows(context, rows):
+    """The deadline rows with links to their objects and projects for the signed-in viewer; rows a view
+    already linked (selectors.attach_links) cost no query, others one query per kind of object."""
+    from renewal.selectors import attach_links
+
+    user = context.get("user")
+    rows = list(rows or [])
+    if user is not None and user.is_authenticated:
+        attach_links(rows, user)
+    return rows
