@@ -21,6 +21,7 @@ class Stage(models.TextChoices):
     UNDER_REVIEW = "under_review", "入库联合审查中"
     SUPPLEMENT = "supplement", "待补正"
     REJECTED = "rejected", "未予入库"
+    WITHDRAWN = "withdrawn", "已撤回"
     RESERVE = "reserve", "储备项目"
     IMPLEMENTATION = "implementation", "实施项目"
     # Joint-review path (review app): plan drafting → pre-review → joint review → publicity → permits.
@@ -38,6 +39,7 @@ class Stage(models.TextChoices):
             "under_review": "primary",
             "supplement": "warning",
             "rejected": "dark",
+            "withdrawn": "secondary",
             "reserve": "success",
             "implementation": "success",
             "plan_drafting": "secondary",
@@ -80,3 +82,7 @@ INTAKE_DEADLINES = (DEADLINE_INTAKE_REVIEW, DEADLINE_ADMISSION_NOTICE)
 REGIONAL_CATEGORY_CODE = "regional"
 
 ATTACHMENT_KINDS = ["申报材料", "项目位置图", "权属证明", "资金匡算", "主体确认文件", "其他"]
+
+# Materials an intake application cannot be received without (Haidian guidance 三(一): the project is
+# described and its investment estimated). Checked on submission, on resubmission after 补正 and on admission.
+REQUIRED_INTAKE_MATERIALS = ("申报材料", "资金匡算")

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from projects.choices import Library, Path, Stage
 from projects.models import Category, Project, SubType
+from renewal.choices import Role
 from renewal.models import District, Organization
 
 # Sorting by stage follows the pipeline (DOMAIN.md §3), not the alphabet of the stored codes.
@@ -143,6 +144,13 @@ class ProjectFilterSet(django_filters.FilterSet):
             "received_on_before",
             "sort",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is not None and getattr(user, "role", None) != Role.ENTITY:
+            # Drafts are the entity's own business: nobody else can ever list one, so no 草稿 choice.
+            self.filters["stage"].extra["choices"] = [c for c in Stage.choices if c[0] != Stage.DRAFT]
 
     @extend_schema_field(OpenApiTypes.INT)
     def filter_entity(self, queryset, name, value):

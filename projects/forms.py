@@ -9,6 +9,18 @@ from renewal.choices import OrganizationKind
 from renewal.models import Organization
 
 
+class SubTypeSelect(forms.Select):
+    """Each option names its category (data-category), so the page can offer only the chosen category's
+    sub-types; the form and the service still refuse a mismatched pair."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-category"] = str(instance.category_id)
+        return option
+
+
 class ProjectForm(forms.ModelForm):
     """The intake application an entity fills in (DOMAIN.md §3 step 1)."""
 
@@ -16,6 +28,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = EDITABLE_FIELDS  # the service decides what an entity may fill in
         widgets = {
+            "sub_type": SubTypeSelect(attrs={"class": "form-select", "data-follows": "id_category"}),
             "renewal_goal": forms.Textarea(attrs={"rows": 3}),
             "funding_sources": forms.Textarea(
                 attrs={"rows": 2, "placeholder": "如：财政资金 3000 万元；企业自筹 5000 万元"}
@@ -39,6 +52,8 @@ class ProjectForm(forms.ModelForm):
         self.fields["category"].queryset = Category.objects.all()
         self.fields["sub_type"].queryset = SubType.objects.filter(is_active=True).select_related("category")
         self.fields["sub_type"].label_from_instance = lambda s: f"{s.category.name} · {s.name}"
+        self.fields["category"].empty_label = "请选择类别"
+        self.fields["sub_type"].empty_label = "请选择子类"
         entities = Organization.objects.filter(kind=OrganizationKind.ENTITY, is_active=True)
         self.fields["coordinating_entity"].queryset = (
             entities.filter(district=district) if district else entities
@@ -69,6 +84,11 @@ class ProjectForm(forms.ModelForm):
         if category and sub_type and sub_type.category_id != category.pk:
             self.add_error("sub_type", f"子类“{sub_type.name}”不属于“{category.name}”，请重新选择。")
         return cleaned
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if field == "sub_type" and "is-invalid" not in self.fields["sub_type"].widget.attrs["class"]:
+            self.fields["sub_type"].widget.attrs["class"] += " is-invalid"
 
 
 class AttachmentForm(forms.Form):

@@ -2,11 +2,12 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from projects.choices import GenerationMode, ImportStatus, Library, Opinion, Path, Source, Stage
 from renewal.choices import DepartmentCode
 from renewal.models import Attachment, Deadline
-from renewal.permissions import ScopedQuerySet
+from renewal.permissions import ENTITY_ROLE, ScopedQuerySet
 
 
 class Category(models.Model):
@@ -49,6 +50,14 @@ class SubType(models.Model):
 class ProjectQuerySet(ScopedQuerySet):
     scope_district = "district"
     scope_organizations = ("implementing_entity", "coordinating_entity")
+
+    def visible_to(self, user):
+        """A draft is its entity's business only: every other role (administrators included) never sees
+        it — not in the ledger, the export, the API, an inbox or an attachment download."""
+        queryset = super().visible_to(user)
+        if user is not None and user.is_authenticated and not user.is_superuser and user.role == ENTITY_ROLE:
+            return queryset  # already narrowed to the entity's own organisation's projects
+        return queryset.exclude(stage=Stage.DRAFT)
 
     def in_library(self):
         return self.exclude(library=Library.NONE)
@@ -121,6 +130,8 @@ class Project(models.Model):
     publicity_start = models.DateTimeField("公示开始", null=True, blank=True)
     publicity_end = models.DateTimeField("公示结束", null=True, blank=True)
     rejection_reason = models.TextField("不予入库理由", blank=True)
+    withdrawn_on = models.DateField("撤回日", null=True, blank=True)
+    withdrawal_reason = models.TextField("撤回理由", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="创建人",
@@ -149,6 +160,9 @@ class Project(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}".strip()
+
+    def get_absolute_url(self):
+        return reverse("projects:project_detail", args=[self.pk])
 
     def scope_owners(self):
         """The organisations whose users see this project (scoping of its events, deadlines, files)."""
@@ -179,17 +193,26 @@ class IntakeOpinionQuerySet(ScopedQuerySet):
 class IntakeOpinion(models.Model):
     """A department's opinion on an intake application routed to it (intake joint review)."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="intake_opinions")
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="intake_opinions"
+    )
     round = models.PositiveSmallIntegerField("受理轮次")
     department = models.ForeignKey(
         "renewal.Organization", verbose_name="部门", on_delete=models.PROTECT, related_name="+"
     )
-    routed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    routed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="分送人", on_delete=models.PROTECT, related_name="+"
+    )
     routed_at = models.DateTimeField("分送时间", auto_now_add=True)
     opinion = models.CharField("意见", max_length=16, choices=Opinion.choices, default=Opinion.PENDING)
     text = models.TextField("意见说明", blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField("答复时间", null=True, blank=True)
 
@@ -218,14 +241,23 @@ class IntakeOpinion(models.Model):
 class SupplementRequest(models.Model):
     """A 补正 round: what staff asked for, and when the complete materials came back."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="supplement_requests")
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="supplement_requests"
+    )
     round = models.PositiveSmallIntegerField("受理轮次")
     items = models.TextField("需补正内容")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="通知人", on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField("补正通知时间", auto_now_add=True)
     response = models.TextField("补正说明", blank=True)
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="补正人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     responded_on = models.DateField("材料补齐日", null=True, blank=True)
 
@@ -245,13 +277,19 @@ class AdmissionNoticeQuerySet(ScopedQuerySet):
 class AdmissionNotice(models.Model):
     """《北京市城市更新项目纳入储备项目库通知书》, numbered per district and year."""
 
-    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="admission_notice")
-    district = models.ForeignKey("renewal.District", on_delete=models.PROTECT, related_name="+")
+    project = models.OneToOneField(
+        Project, verbose_name="项目", on_delete=models.PROTECT, related_name="admission_notice"
+    )
+    district = models.ForeignKey(
+        "renewal.District", verbose_name="区", on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField("年度")
     sequence = models.PositiveIntegerField("序号")
     number = models.CharField("文号", max_length=60, unique=True)
     issued_on = models.DateField("发文日期")
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="签发人", on_delete=models.PROTECT, related_name="+"
+    )
     issuer_name = models.CharField("发文单位", max_length=120)
 
     objects = AdmissionNoticeQuerySet.as_manager()
@@ -286,7 +324,9 @@ class ImportBatch(models.Model):
     row_count = models.PositiveIntegerField("行数", default=0)
     total_investment_yi = models.DecimalField("总投资（亿元）", max_digits=16, decimal_places=4, default=0)
     errors = models.JSONField("错误", default=list, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
 

@@ -8,13 +8,17 @@ implementation library. A 补正 suspends both clocks; they restart from the day
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
 from projects.choices import (
+    ATTACHMENT_KINDS,
     DEADLINE_ADMISSION_NOTICE,
     DEADLINE_INTAKE_REVIEW,
     INTAKE_DEADLINES,
+    REQUIRED_INTAKE_MATERIALS,
     Library,
     Opinion,
     Path,
@@ -22,8 +26,9 @@ from projects.choices import (
 )
 from projects.models import AdmissionNotice, IntakeOpinion, Project, SupplementRequest
 from renewal import calendar as workdays
+from renewal.attachments import attach
 from renewal.choices import DeadlineRule, DeadlineState, OrganizationKind, Role
-from renewal.models import District, Organization
+from renewal.models import Attachment, District, Organization
 from renewal.permissions import require
 from renewal.services import close_deadlines, open_deadline, record_event
 from renewal.workflow import Transition, TransitionRefused, Workflow
@@ -52,6 +57,44 @@ def intake_conditions(project: Project, **context) -> str | None:
     if project.total_investment is None or project.total_investment <= 0:
         missing.append("资金匡算（总投资须大于0）")
     return ("尚缺：" + "、".join(missing)) if missing else None
+
+
+def missing_materials(project: Project) -> list[str]:
+    """Required intake materials (REQUIRED_INTAKE_MATERIALS) of which no file has been uploaded yet."""
+    present = set(
+        Attachment.objects.for_object(project)
+        .filter(kind__in=REQUIRED_INTAKE_MATERIALS)
+        .values_list("kind", flat=True)
+    )
+    return [kind for kind in REQUIRED_INTAKE_MATERIALS if kind not in present]
+
+
+def materials_complete(project: Project, **context) -> str | None:
+    """An application is received, and admitted, only with its required materials on file."""
+    missing = missing_materials(project)
+    return ("尚未上传必备材料：" + "、".join(missing)) if missing else None
+
+
+def open_supplement(project: Project) -> SupplementRequest | None:
+    """The 补正 request the entity has still to answer, if any."""
+    return project.supplement_requests.filter(responded_on__isnull=True).order_by("-pk").first()
+
+
+def supplement_answered(project: Project, response: str | None = None, **context) -> str | None:
+    """补正 is answered with a written explanation and at least one file uploaded after the request
+    (response=None: the explanation is still to be typed, as when the page asks what is possible)."""
+    missing = []
+    if response is not None and not response.strip():
+        missing.append("请填写补正说明，逐项说明已补正的内容")
+    supplement = open_supplement(project)
+    if (
+        supplement is not None
+        and not Attachment.objects.for_object(project)
+        .filter(uploaded_at__gte=supplement.requested_at)
+        .exists()
+    ):
+        missing.append("补正通知发出后尚未上传新的或替换的材料，请至少上传一份补正材料")
+    return "；".join(missing) if missing else None
 
 
 def departments_agree(project: Project, **context) -> str | None:
@@ -97,7 +140,13 @@ INTAKE = Workflow(
     state_field="stage",
     state_labels=dict(Stage.choices),
     transitions=[
-        Transition("submit", "提交入库申请", (Stage.DRAFT,), Stage.SUBMITTED, guards=(intake_conditions,)),
+        Transition(
+            "submit",
+            "提交入库申请",
+            (Stage.DRAFT,),
+            Stage.SUBMITTED,
+            guards=(intake_conditions, materials_complete),
+        ),
         Transition(
             "route",
             "分送部门联合审查",
@@ -113,17 +162,35 @@ INTAKE = Workflow(
             reason_required=True,
         ),
         Transition(
-            "resubmit", "补正后重新提交", (Stage.SUPPLEMENT,), Stage.SUBMITTED, guards=(intake_conditions,)
+            "resubmit",
+            "补正后重新提交",
+            (Stage.SUPPLEMENT,),
+            Stage.SUBMITTED,
+            guards=(supplement_answered, intake_conditions, materials_complete),
+        ),
+        Transition(
+            "withdraw",
+            "撤回入库申请",
+            (Stage.SUBMITTED, Stage.UNDER_REVIEW, Stage.SUPPLEMENT),
+            Stage.WITHDRAWN,
+            reason_required=True,
+            confirm="确认撤回该入库申请？撤回后办理期限终止，申请不能恢复，如需入库须重新填报。",
         ),
         Transition(
             "admit",
             "确认入库",
             (Stage.SUBMITTED, Stage.UNDER_REVIEW),
             Stage.RESERVE,
-            guards=(departments_agree,),
+            guards=(materials_complete, departments_agree),
+            confirm="确认将该项目纳入储备项目库并制发入库通知书？此操作不可撤销。",
         ),
         Transition(
-            "reject", "不予入库", (Stage.SUBMITTED, Stage.UNDER_REVIEW), Stage.REJECTED, reason_required=True
+            "reject",
+            "不予入库",
+            (Stage.SUBMITTED, Stage.UNDER_REVIEW),
+            Stage.REJECTED,
+            reason_required=True,
+            confirm="确认对该项目作出不予入库决定？此操作不可撤销。",
         ),
         Transition(
             "move_to_implementation",
@@ -132,6 +199,7 @@ INTAKE = Workflow(
             Stage.IMPLEMENTATION,
             guards=(implementation_conditions,),
             reason_required=True,
+            confirm="确认该项目具备实施条件，转入实施项目库？此操作不可撤销。",
         ),
     ],
 )
@@ -168,14 +236,16 @@ def allowed_actions(user, project: Project) -> set[str]:
     state_allows = {t.action for t in INTAKE.available(project)}
     mine = set()
     if is_project_entity(user, project):
-        mine |= {"submit", "resubmit", "edit"}
+        mine |= {"submit", "resubmit", "withdraw", "edit", "upload", "delete"}
     if is_district_staff(user, project):
         mine |= {"route", "request_supplement", "admit", "reject", "move_to_implementation"}
     if is_lead_department(user, project):
         mine |= {"move_to_implementation"}
     actions = mine & state_allows
     if "edit" in mine and project.stage in EDITABLE_STAGES:
-        actions.add("edit")
+        actions |= {"edit", "upload"}  # materials may change while the application may change
+    if "delete" in mine and project.stage == Stage.DRAFT:
+        actions.add("delete")
     return actions
 
 
@@ -197,7 +267,7 @@ def decide_path(project: Project) -> str:
     return Path.JOINT_REVIEW if needs_plan else Path.OTHER
 
 
-def _allocate_code(project: Project, today) -> str:
+def _allocate_code(project: Project, today: datetime.date) -> str:
     """District code, year and a sequence, e.g. 110108-2026-0007; the district row is locked meanwhile."""
     District.objects.select_for_update().get(pk=project.district_id)
     prefix = f"{project.district.code}-{today.year}-"
@@ -259,6 +329,15 @@ EDITABLE_FIELDS = [
 ]
 
 
+def _check_sub_type(project: Project) -> None:
+    """The sub-type belongs to the chosen category (the form says so too; the service is the rule)."""
+    sub_type, category = project.sub_type, project.category
+    if sub_type is not None and category is not None and sub_type.category_id != category.pk:
+        raise TransitionRefused(f"子类“{sub_type.name}”不属于“{category.name}”，请重新选择。", ["子类"])
+    if sub_type is not None and category is None:
+        raise TransitionRefused("请先选择项目类别，再选择子类。", ["类别"])
+
+
 def _check_coordinating_entity(project: Project, data: dict) -> None:
     """The 统筹主体 is an implementing entity of the project's district; once the application has been
     received it no longer changes here, because everything already filed is scoped to it."""
@@ -282,6 +361,7 @@ def create_draft(*, actor, data: dict, request=None) -> Project:
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(project, field, data[field])
+    _check_sub_type(project)
     project.path = decide_path(project)
     project.save()
     record_event(
@@ -313,6 +393,7 @@ def update_draft(project: Project, *, actor, data: dict, request=None) -> Projec
                 str(data[field]) if data[field] is not None else "",
             ]
             setattr(project, field, data[field])
+    _check_sub_type(project)
     project.path = decide_path(project)
     project.save()
     if changed:
@@ -327,21 +408,80 @@ def update_draft(project: Project, *, actor, data: dict, request=None) -> Projec
     return project
 
 
+def add_material(
+    project: Project, upload, *, kind: str, actor, replaces: Attachment | None = None, request=None
+) -> Attachment:
+    """The entity files a document (or a new version of one) while its application may still change:
+    as a draft, and while a 补正 is open."""
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        require(is_project_entity(actor, locked), "只有本项目的实施主体可以上传申请材料。")
+        if locked.stage not in EDITABLE_STAGES:
+            raise TransitionRefused(
+                f"项目当前为“{locked.get_stage_display()}”，不能上传申请材料（仅草稿或待补正时可以）。"
+            )
+        if kind not in ATTACHMENT_KINDS:
+            raise TransitionRefused("请选择材料类型：" + "、".join(ATTACHMENT_KINDS) + "。", ["材料类型"])
+        return attach(locked, upload, kind=kind, actor=actor, replaces=replaces, request=request)
+
+
+@transaction.atomic
+def delete_draft(project: Project, *, actor, request=None) -> None:
+    """The entity deletes a draft nobody else has seen: the row and its files go, the audit event stays."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    require(is_project_entity(actor, project), "只有本项目的实施主体可以删除草稿。")
+    if project.stage != Stage.DRAFT:
+        raise TransitionRefused(
+            f"当前状态为“{project.get_stage_display()}”，不能删除（仅草稿可以删除；已提交的申请可以撤回）。"
+        )
+    # Newest versions first: an older version is protected while a newer one points at it.
+    files = list(Attachment.objects.for_object(project).order_by("-version", "-pk"))
+    record_event(
+        actor=actor,
+        action="project.delete",
+        action_label="删除入库申请草稿",
+        obj=project,
+        from_state=Stage.DRAFT,
+        reason=project.name,
+        data={"name": project.name, "attachments": [f"{a.original_name} v{a.version}" for a in files]},
+        request=request,
+    )
+    stored = [a.file.name for a in files if a.file]
+    for attachment in files:
+        attachment.delete()
+    project.delete()
+
+    def remove_files():
+        storage = Attachment._meta.get_field("file").storage
+        for name in stored:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
+
+
 # --- transitions ----------------------------------------------------------------------------------
 
 
-def submit(project: Project, *, actor, request=None) -> Project:
+def submit(project: Project, *, actor, received_on: datetime.date | None = None, request=None) -> Project:
+    """The application is received: a code, the receipt day and the 10/30-working-day clocks.
+
+    `received_on` is the day of receipt when it lies in the past (an application received on paper and
+    entered later, or the demo); it defaults to today.
+    """
     require(is_project_entity(actor, project), "只有本项目的实施主体可以提交入库申请。")
     today = workdays.today()
+    received_on = received_on or today
+    if received_on > today:
+        raise TransitionRefused("受理日不能晚于今天。", ["受理日"])
 
     def effects(locked: Project):
         locked.path = decide_path(locked)
         if not locked.code:
-            locked.code = _allocate_code(locked, today)
+            locked.code = _allocate_code(locked, received_on)
         locked.intake_round += 1
-        locked.received_on = today
-        locked.first_received_on = locked.first_received_on or today
-        _open_intake_clocks(locked, today, actor)
+        locked.received_on = received_on
+        locked.first_received_on = locked.first_received_on or received_on
+        _open_intake_clocks(locked, received_on, actor)
 
     return INTAKE.apply(project, "submit", actor=actor, request=request, effects=effects)
 
@@ -454,7 +594,7 @@ def resubmit(project: Project, *, actor, response: str = "", request=None) -> Pr
     today = workdays.today()
 
     def effects(locked: Project):
-        supplement = locked.supplement_requests.filter(responded_on__isnull=True).order_by("-pk").first()
+        supplement = open_supplement(locked)
         if supplement is not None:
             supplement.response, supplement.responded_by, supplement.responded_on = (
                 response.strip(),
@@ -467,7 +607,27 @@ def resubmit(project: Project, *, actor, response: str = "", request=None) -> Pr
         locked.received_on = today
         _open_intake_clocks(locked, today, actor)
 
-    return INTAKE.apply(project, "resubmit", actor=actor, reason=response, request=request, effects=effects)
+    return INTAKE.apply(
+        project,
+        "resubmit",
+        actor=actor,
+        reason=response,
+        request=request,
+        effects=effects,
+        response=response,
+    )
+
+
+def withdraw(project: Project, *, actor, reason: str, request=None) -> Project:
+    """The entity withdraws a received application before staff decide; its clocks are cancelled."""
+    require(is_project_entity(actor, project), "只有本项目的实施主体可以撤回入库申请。")
+
+    def effects(locked: Project):
+        locked.withdrawn_on = workdays.today()
+        locked.withdrawal_reason = reason.strip()
+        close_deadlines(locked, state=DeadlineState.CANCELLED, reason="申请已撤回", actor=actor)
+
+    return INTAKE.apply(project, "withdraw", actor=actor, reason=reason, request=request, effects=effects)
 
 
 def admit(project: Project, *, actor, note: str = "", request=None) -> Project:

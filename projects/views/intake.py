@@ -8,10 +8,9 @@ from django.urls import reverse
 from django.views import View
 
 from projects import services
-from projects.choices import Opinion, Stage
+from projects.choices import REQUIRED_INTAKE_MATERIALS, Opinion, Stage
 from projects.forms import AttachmentForm, OpinionForm, ProjectForm, ReasonForm, RouteForm
 from projects.models import AdmissionNotice, IntakeOpinion, Project
-from renewal.attachments import attach
 from renewal.choices import DeadlineState, Role
 from renewal.models import Attachment, AuditEvent, Deadline
 from renewal.permissions import get_visible_or_404
@@ -28,21 +27,72 @@ def project_queryset():
     )
 
 
+CHECKLIST_STAGES = (Stage.DRAFT, Stage.SUBMITTED, Stage.UNDER_REVIEW, Stage.SUPPLEMENT)
+
+
+def material_checklist(attachments) -> list[dict]:
+    """Each required intake material with the current files of that kind (none: still missing)."""
+    return [
+        {"kind": kind, "files": [a for a in attachments if a.kind == kind]}
+        for kind in REQUIRED_INTAKE_MATERIALS
+    ]
+
+
+STAGE_LABELS = dict(Stage.choices)
+
+
+def project_timeline(events) -> list:
+    """The project's audit events; a change of the project's stage is labelled with the stage's own
+    name (the kernel's state registry is shared by every workflow, where "draft" may mean a plan's)."""
+    events = list(events)
+    for event in events:
+        codes = (event.from_state, event.to_state)
+        if event.action.startswith(("intake.", "project.")) and all(c in STAGE_LABELS for c in codes if c):
+            event.stage_change = tuple(STAGE_LABELS.get(c, "") for c in codes)
+    return events
+
+
+def upload_form(attachments) -> AttachmentForm:
+    """The upload form, its type preset to the first required material still missing."""
+    present = {a.kind for a in attachments}
+    missing = [kind for kind in REQUIRED_INTAKE_MATERIALS if kind not in present]
+    return AttachmentForm(initial={"kind": missing[0]} if missing else {})
+
+
+def form_context(form, project=None) -> dict:
+    files = list(Attachment.objects.for_object(project).current()) if project is not None else []
+    return {"form": form, "project": project, "checklist": material_checklist(files)}
+
+
+def refusal_as_form_error(form, refusal: TransitionRefused) -> None:
+    """A service refusal shown where the form shows errors (next to the field when it names one)."""
+    field = {"子类": "sub_type", "类别": "category", "统筹主体": "coordinating_entity"}.get(
+        (refusal.missing or [""])[0]
+    )
+    form.add_error(field, refusal.message)
+
+
 class ProjectCreateView(RoleRequiredMixin, View):
     allowed_roles = (Role.ENTITY,)
 
     def get(self, request):
-        return render(
-            request, "projects/project_form.html", {"form": ProjectForm(district=request.user.district)}
-        )
+        form = ProjectForm(district=request.user.district)
+        return render(request, "projects/project_form.html", form_context(form))
 
     def post(self, request):
         form = ProjectForm(request.POST, district=request.user.district)
-        if not form.is_valid():
-            return render(request, "projects/project_form.html", {"form": form}, status=400)
-        project = services.create_draft(actor=request.user, data=form.cleaned_data, request=request)
-        messages.success(request, "入库申请草稿已保存。请上传申报材料后提交。")
-        return redirect("projects:project_detail", pk=project.pk)
+        if form.is_valid():
+            try:
+                project = services.create_draft(actor=request.user, data=form.cleaned_data, request=request)
+            except TransitionRefused as refusal:
+                refusal_as_form_error(form, refusal)
+            else:
+                messages.success(
+                    request,
+                    "入库申请草稿已保存。请上传" + "、".join(REQUIRED_INTAKE_MATERIALS) + "等材料后提交。",
+                )
+                return redirect("projects:project_detail", pk=project.pk)
+        return render(request, "projects/project_form.html", form_context(form), status=400)
 
 
 class ProjectEditView(RoleRequiredMixin, View):
@@ -51,21 +101,22 @@ class ProjectEditView(RoleRequiredMixin, View):
     def get(self, request, pk):
         project = get_visible_or_404(project_queryset(), request.user, pk=pk)
         form = ProjectForm(instance=project, district=project.district)
-        return render(request, "projects/project_form.html", {"form": form, "project": project})
+        return render(request, "projects/project_form.html", form_context(form, project))
 
     def post(self, request, pk):
         project = get_visible_or_404(project_queryset(), request.user, pk=pk)
         form = ProjectForm(request.POST, instance=Project.objects.get(pk=pk), district=project.district)
         if not form.is_valid():
-            return render(
-                request, "projects/project_form.html", {"form": form, "project": project}, status=400
-            )
+            return render(request, "projects/project_form.html", form_context(form, project), status=400)
         try:
             services.update_draft(project, actor=request.user, data=form.cleaned_data, request=request)
         except TransitionRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(request, "申请内容已保存。")
+            if not refusal.missing:  # a state refusal: nothing to correct in the form
+                messages.error(request, refusal.message)
+                return redirect("projects:project_detail", pk=pk)
+            refusal_as_form_error(form, refusal)
+            return render(request, "projects/project_form.html", form_context(form, project), status=400)
+        messages.success(request, "申请内容已保存。")
         return redirect("projects:project_detail", pk=pk)
 
 
@@ -114,23 +165,40 @@ class ProjectDetailView(RoleRequiredMixin, View):
             and o.opinion == Opinion.PENDING
             and project.stage in services.OPINION_STAGES
         ]
+        attachments = [a for a in project.attachments.all() if not hasattr(a, "superseded_by")]
+        supplement = next(
+            (s for s in reversed(project.supplement_requests.all()) if s.responded_on is None), None
+        )
         context = {
             "project": project,
             "actions": actions,
+            "confirm": CONFIRMATIONS,
+            "checklist": material_checklist(attachments) if project.stage in CHECKLIST_STAGES else None,
+            "open_supplement": supplement if project.stage == Stage.SUPPLEMENT else None,
             "open_rows": open_rows,
             "closed_deadlines": closed,
             "rounds": sorted(rounds.items()),
             "supplements": list(project.supplement_requests.all()),
-            "attachments": [a for a in project.attachments.all() if not hasattr(a, "superseded_by")],
+            "attachments": attachments,
             "old_attachments": [a for a in project.attachments.all() if hasattr(a, "superseded_by")],
-            "events": AuditEvent.objects.visible_to(user).for_object(project).order_by("created_at", "pk"),
+            "events": project_timeline(
+                AuditEvent.objects.visible_to(user).for_object(project).order_by("created_at", "pk")
+            ),
             "notice": AdmissionNotice.objects.filter(project=project).first(),
-            "attachment_form": AttachmentForm() if "edit" in actions else None,
+            "attachment_form": upload_form(attachments) if "upload" in actions else None,
             "route_form": RouteForm(project=project) if "route" in actions else None,
             "my_opinions": my_opinions,
-            "plan": getattr(project, "plan", None),
+            "plan": visible_plan(project, user),
         }
         return render(request, "projects/project_detail.html", context)
+
+
+def visible_plan(project, user):
+    """The project's plan, only when the viewer may open it (a department not routed to it may not)."""
+    plan = getattr(project, "plan", None)
+    if plan is None or not type(plan).objects.visible_to(user).filter(pk=plan.pk).exists():
+        return None
+    return plan
 
 
 class AttachmentUploadView(RoleRequiredMixin, View):
@@ -138,12 +206,6 @@ class AttachmentUploadView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         project = get_visible_or_404(project_queryset(), request.user, pk=pk)
-        if "edit" not in services.allowed_actions(request.user, project):
-            messages.error(
-                request,
-                f"项目当前为“{project.get_stage_display()}”，不能上传申请材料（仅草稿或待补正时可以）。",
-            )
-            return redirect("projects:project_detail", pk=pk)
         form = AttachmentForm(request.POST, request.FILES)
         replaces = None
         if request.POST.get("replaces", "").isdigit():
@@ -154,7 +216,7 @@ class AttachmentUploadView(RoleRequiredMixin, View):
                     messages.error(request, error)
             return redirect("projects:project_detail", pk=pk)
         try:
-            attachment = attach(
+            attachment = services.add_material(
                 project,
                 form.cleaned_data["file"],
                 kind=form.cleaned_data["kind"],
@@ -162,6 +224,8 @@ class AttachmentUploadView(RoleRequiredMixin, View):
                 replaces=replaces,
                 request=request,
             )
+        except TransitionRefused as refusal:
+            messages.error(request, refusal.message)
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
         else:
@@ -170,6 +234,8 @@ class AttachmentUploadView(RoleRequiredMixin, View):
 
 
 ACTION_LABELS = {t.action: t.label for t in services.INTAKE.transitions}
+CONFIRMATIONS = {t.action: t.confirm for t in services.INTAKE.transitions if t.confirm}
+ACTION_LABELS["delete"] = "删除草稿"
 
 
 class ProjectActionView(RoleRequiredMixin, View):
@@ -196,6 +262,12 @@ class ProjectActionView(RoleRequiredMixin, View):
                 services.request_supplement(project, actor=user, items=text, request=request)
             elif action == "resubmit":
                 services.resubmit(project, actor=user, response=text, request=request)
+            elif action == "withdraw":
+                services.withdraw(project, actor=user, reason=text, request=request)
+            elif action == "delete":
+                services.delete_draft(project, actor=user, request=request)
+                messages.success(request, f"已删除草稿“{project.name}”。")
+                return redirect("projects:intake_inbox")
             elif action == "admit":
                 services.admit(project, actor=user, note=text, request=request)
             elif action == "reject":

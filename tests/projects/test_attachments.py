@@ -22,6 +22,7 @@ from projects.models import Category, IntakeOpinion, Project, SubType
 from renewal.choices import DepartmentCode, OrganizationKind, Role
 from renewal.models import Attachment, AuditEvent
 from tests import factories
+from tests.projects.factories import submit_with_materials
 
 HAIDIAN, XICHENG = "110108", "110102"
 MB = 1024 * 1024
@@ -366,7 +367,7 @@ def test_a_replacement_must_itself_be_an_allowed_file(client, w, project):
     ],
 )
 def test_uploads_are_refused_outside_draft_and_supplement(client, w, project, stage, label):
-    project = services.submit(project, actor=w.entity)
+    project = submit_with_materials(project, w.entity)
     if stage == "rejected":
         project = services.reject(project, actor=w.staff, reason="不符合规划")
     elif stage in ("under_review", "reserve"):
@@ -377,24 +378,31 @@ def test_uploads_are_refused_outside_draft_and_supplement(client, w, project, st
             project = services.admit(project, actor=w.staff)
     assert Project.objects.get(pk=project.pk).stage == stage
     client.force_login(w.entity)
+    before = Attachment.objects.count()
     html = html_of(upload(client, project, "申报书.pdf", pdf_bytes()))
     assert f"项目当前为“{label}”，不能上传申请材料（仅草稿或待补正时可以）。" in html
-    assert not Attachment.objects.exists()
+    assert Attachment.objects.count() == before
+    assert 'data-action="upload"' not in html  # no upload form where uploads are refused
 
 
 def test_uploads_are_allowed_while_a_supplement_is_pending(client, w, project):
     client.force_login(w.entity)
     upload(client, project, "申报书.pdf", pdf_bytes("草稿阶段"))
     v1 = Attachment.objects.get()
+    upload(client, project, "资金匡算表.pdf", pdf_bytes("资金匡算"), kind="资金匡算")
     project = services.submit(project, actor=w.entity)
     project = services.request_supplement(project, actor=w.staff, items="补充权属证明")
     assert Project.objects.get(pk=project.pk).stage == Stage.SUPPLEMENT
+    assert 'data-action="upload"' in html_of(
+        client.get(reverse("projects:project_detail", args=[project.pk]))
+    )
     upload(client, project, "权属证明.pdf", pdf_bytes("补正"), kind="权属证明")
     upload(client, project, "申报书.pdf", pdf_bytes("补正后的申报书"), replaces=v1)
     assert sorted(Attachment.objects.values_list("kind", "version")) == [
         ("权属证明", 1),
         ("申报材料", 1),
         ("申报材料", 2),
+        ("资金匡算", 1),
     ]
 
 
@@ -432,11 +440,15 @@ def test_replaces_must_name_an_attachment_of_the_same_project(client, w, project
 
 @pytest.fixture
 def stored(client, w, project):
+    """A received application's 申报材料 (a draft's files are its entity's only)."""
     content = pdf_bytes("下载测试")
     client.force_login(w.entity)
     upload(client, project, "项目申报书.pdf", content)
+    attachment = Attachment.objects.get()
+    upload(client, project, "资金匡算表.pdf", pdf_bytes("资金匡算"), kind="资金匡算")
+    services.submit(project, actor=w.entity)
     client.logout()
-    return types.SimpleNamespace(attachment=Attachment.objects.get(), content=content, project=project)
+    return types.SimpleNamespace(attachment=attachment, content=content, project=project)
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,14 @@ from projects.models import Category, IntakeOpinion, SubType
 from renewal.choices import DepartmentCode, OrganizationKind, Role
 from renewal.workflow import TransitionRefused
 from tests.factories import OrganizationFactory, district
+from tests.projects.factories import attach_required_materials
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 def draft(entity, **extra):
@@ -26,7 +32,9 @@ def draft(entity, **extra):
         "total_investment": Decimal("100"),
         **extra,
     }
-    return services.create_draft(actor=entity, data=data)
+    project = services.create_draft(actor=entity, data=data)
+    attach_required_materials(project, entity)
+    return project
 
 
 def test_a_department_reads_only_its_own_intake_opinion_on_the_project_page(client, make_user):

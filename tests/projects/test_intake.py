@@ -27,6 +27,7 @@ from renewal.choices import DeadlineRule, DeadlineState, DepartmentCode, Organiz
 from renewal.models import AuditEvent, Deadline
 from renewal.workflow import TransitionRefused
 from tests import factories
+from tests.projects.factories import attach_required_materials, material_pdf
 
 HAIDIAN, XICHENG = "110108", "110102"
 RECEIPT = datetime.date(2026, 2, 12)  # a Thursday, just before the 2026 Spring Festival
@@ -82,6 +83,13 @@ def clock(monkeypatch):
 
     monkeypatch.setattr("renewal.calendar.today", lambda: state.day)
     return set_day
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploaded materials go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 def department(code=DepartmentCode.PLANNING, district_code=HAIDIAN, name=None):
@@ -145,8 +153,24 @@ def draft_data(kind=OLD_COMMUNITY, **overrides) -> dict:
     return data
 
 
-def make_draft(entity, kind=OLD_COMMUNITY, **overrides) -> Project:
-    return services.create_draft(actor=entity, data=draft_data(kind, **overrides))
+def make_draft(entity, kind=OLD_COMMUNITY, materials=True, **overrides) -> Project:
+    """A draft through the service; with `materials`, 申报材料 and 资金匡算 are on file (ready to submit)."""
+    project = services.create_draft(actor=entity, data=draft_data(kind, **overrides))
+    if materials:
+        attach_required_materials(project, entity)
+    return project
+
+
+def upload_supplement(project, entity, kind="权属证明"):
+    """A file uploaded after the 补正 request, as answering the request requires."""
+    upload = SimpleUploadedFile(f"{kind}（补正）.pdf", material_pdf(f"{kind}（补正）"))
+    return attach(project, upload, kind=kind, actor=entity)
+
+
+def answer_supplement(project, w, response="已补充", **kwargs):
+    """The entity uploads the missing document and resubmits with an explanation."""
+    upload_supplement(project, w.entity)
+    return services.resubmit(project, actor=w.entity, response=response, **kwargs)
 
 
 def agree_all(project, w):
@@ -460,8 +484,10 @@ def test_submit_refused_lists_the_missing_intake_conditions(client, w):
 
 
 def test_submit_refused_for_sub_type_of_another_category_and_zero_investment(w):
+    """Data changed outside the form and the service (admin, a migration) is checked again on submit."""
     _, quarter = kind_of(OLD_QUARTER)
-    project = make_draft(w.entity, sub_type=quarter, total_investment=Decimal("0"))
+    project = make_draft(w.entity)
+    Project.objects.filter(pk=project.pk).update(sub_type=quarter, total_investment=Decimal("0"))
     with pytest.raises(TransitionRefused) as refused:
         services.submit(project, actor=w.entity)
     assert "与类别相符的子类" in refused.value.message
@@ -473,7 +499,7 @@ def test_only_the_projects_entity_may_submit(client, w):
     with pytest.raises(PermissionDenied):
         services.submit(project, actor=w.staff)
     login(client, w.staff)
-    assert client.post(action_url(project, "submit")).status_code == 403
+    assert client.post(action_url(project, "submit")).status_code == 404  # a draft is the entity's only
     project.refresh_from_db()
     assert project.stage == Stage.DRAFT
 
@@ -688,6 +714,7 @@ def test_request_supplement_and_resubmit_through_the_views(client, w):
     project.refresh_from_db()
     assert project.stage == Stage.SUPPLEMENT
     login(client, w.entity)
+    upload_supplement(project, w.entity, kind="主体确认文件")
     html = html_of(
         client.post(action_url(project, "resubmit"), {"reason": "已上传主体确认文件"}, follow=True)
     )
@@ -929,10 +956,10 @@ def test_wrong_state_is_refused_naming_the_current_state(w, action, stage):
     ("action", "stage", "actor"),
     [
         ("submit", Stage.SUBMITTED, "entity"),
-        ("route", Stage.DRAFT, "staff"),
+        ("route", Stage.SUPPLEMENT, "staff"),
         ("request_supplement", Stage.RESERVE, "staff"),
         ("resubmit", Stage.SUBMITTED, "entity"),
-        ("admit", Stage.DRAFT, "staff"),
+        ("admit", Stage.REJECTED, "staff"),
         ("reject", Stage.SUPPLEMENT, "staff"),
         ("move_to_implementation", Stage.UNDER_REVIEW, "staff"),
     ],
@@ -1000,7 +1027,7 @@ def test_a_reviewer_may_not_admit(client, w):
 def test_unknown_action_changes_nothing(client, w):
     project = project_in(Stage.SUBMITTED, w)
     login(client, w.staff)
-    html = html_of(client.post(action_url(project, "delete"), follow=True))
+    html = html_of(client.post(action_url(project, "archive"), follow=True))
     assert "未知的操作。" in html
     project.refresh_from_db()
     assert project.stage == Stage.SUBMITTED
@@ -1013,6 +1040,9 @@ def test_intake_end_to_end_through_the_views(client, w):
     login(client, w.entity)
     client.post(reverse("projects:project_create"), form_post_data())
     project = Project.objects.get()
+    for kind in ("申报材料", "资金匡算"):
+        upload = SimpleUploadedFile(f"{kind}.pdf", material_pdf(kind))
+        client.post(reverse("projects:attachment_upload", args=[project.pk]), {"kind": kind, "file": upload})
     client.post(action_url(project, "submit"))
 
     login(client, w.staff)
@@ -1105,7 +1135,7 @@ def test_supplement_suspends_and_resubmission_restarts_the_clocks(w, clock):
     assert not intake_deadlines(project, DeadlineState.OPEN)
 
     clock(datetime.date(2026, 3, 2))
-    project = services.resubmit(project, actor=w.entity, response="已补充权属证明")
+    project = answer_supplement(project, w, response="已补充权属证明")
     project.refresh_from_db()
     assert project.stage == Stage.SUBMITTED
     assert project.intake_round == 2
@@ -1149,7 +1179,7 @@ def test_resubmission_starts_a_new_review_round(w, clock):
     )
     project = services.request_supplement(project, actor=w.staff, items="补充规划条件")
     clock(datetime.date(2026, 3, 2))
-    project = services.resubmit(project, actor=w.entity, response="已补充")
+    project = answer_supplement(project, w)
 
     with pytest.raises(TransitionRefused, match=f"以下部门不同意入库：{w.planning.name}"):
         services.admit(project, actor=w.staff)  # planning's round-1 不同意 is still its latest opinion
@@ -1193,7 +1223,7 @@ def test_a_department_left_pending_before_the_supplement_still_has_to_answer(w, 
     )
     project = services.request_supplement(project, actor=w.staff, items="补充环评材料")
     clock(datetime.date(2026, 3, 2))
-    project = services.resubmit(project, actor=w.entity)
+    project = answer_supplement(project, w)
     with pytest.raises(TransitionRefused, match=f"尚待以下部门答复：{w.ecology.name}"):
         services.admit(project, actor=w.staff)
     pending = IntakeOpinion.objects.get(project=project, department=w.ecology)
@@ -1212,7 +1242,7 @@ def test_project_page_shows_supplement_history_and_round_opinions(client, w, clo
     )
     services.request_supplement(project, actor=w.staff, items="补充项目位置图")
     clock(datetime.date(2026, 3, 2))
-    services.resubmit(project, actor=w.entity, response="已补充")
+    answer_supplement(project, w)
     login(client, w.staff)
     html = html_of(client.get(detail_url(project)))
     assert "第1轮补正" in html and "补充项目位置图" in html
@@ -1314,7 +1344,7 @@ def test_codes_are_numbered_per_district_and_year(w, clock):
 def test_resubmission_keeps_the_code_and_takes_no_new_number(w, clock):
     project = project_in(Stage.SUPPLEMENT, w)
     clock(datetime.date(2026, 3, 2))
-    services.resubmit(project, actor=w.entity)
+    answer_supplement(project, w)
     following = services.submit(make_draft(w.entity, name="下一个"), actor=w.entity)
     project.refresh_from_db()
     assert project.code == "110108-2026-0001"
@@ -1465,7 +1495,7 @@ def test_project_page_query_count_does_not_grow(client, w, settings, tmp_path, m
     for number in range(10):  # 10 attachments: 7 documents, 3 of them replaced by a second version
         replaces = previous if number in (3, 5, 7) else None
         previous = attach(large, pdf(f"file{number}"), kind="申报材料", actor=w.entity, replaces=replaces)
-    assert large.attachments.count() == 10
+    assert large.attachments.count() == 12  # and the two required materials
     assert IntakeOpinion.objects.filter(project=large).count() == 6
 
     login(client, w.staff)

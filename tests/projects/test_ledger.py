@@ -105,7 +105,7 @@ FILTER_CASES = {
         lambda w: {"entity": w.entity_b.pk},
         lambda w: [w.factory, w.elderly],
     ),
-    "entity as implementing": (lambda w: {"entity": w.entity_a.pk}, lambda w: [w.academy, w.draft]),
+    "entity as implementing": (lambda w: {"entity": w.entity_a.pk}, lambda w: [w.academy]),
     "text in name": (lambda w: {"q": "老旧"}, lambda w: [w.academy, w.factory, w.xicheng_project]),
     "text in code": (lambda w: {"q": "2024-00"}, lambda w: [w.elderly]),
     "text in location": (lambda w: {"q": "信息路"}, lambda w: [w.factory]),
@@ -135,7 +135,7 @@ def test_each_filter_narrows_the_same_way_on_list_api_and_export(client, world, 
     params, expected = params_of(world), expected_of(world)
     client.force_login(administrator)
     everything = html_pks(client)
-    assert len(everything) == 5
+    assert len(everything) == 4  # the draft is its entity's only
 
     listed = html_pks(client, params)
     assert set(listed) == {p.pk for p in expected}
@@ -145,11 +145,11 @@ def test_each_filter_narrows_the_same_way_on_list_api_and_export(client, world, 
 
 
 def test_text_search_ignores_case_and_matches_parts_of_the_code(client, world, administrator):
-    world.draft.code = "HD-Lift-07"
-    world.draft.save()
+    world.factory.code = "HD-Lift-07"
+    world.factory.save()
     client.force_login(administrator)
-    assert html_pks(client, {"q": "hd-lift"}) == [world.draft.pk]
-    assert api_pks(client, {"q": "LIFT-07"}) == [world.draft.pk]
+    assert html_pks(client, {"q": "hd-lift"}) == [world.factory.pk]
+    assert api_pks(client, {"q": "LIFT-07"}) == [world.factory.pk]
     assert html_pks(client, {"q": "不存在的项目"}) == []
 
 
@@ -201,7 +201,6 @@ def test_sorting_by_each_column(client, world, administrator, field, descending)
 def test_stage_sorts_in_pipeline_order_not_alphabetically(client, world, staff):
     client.force_login(staff)
     assert html_pks(client, {"sort": "stage"}) == [
-        world.draft.pk,  # 草稿
         world.factory.pk,  # 已受理
         world.academy.pk,  # 储备项目
         world.elderly.pk,  # 实施项目
@@ -415,12 +414,12 @@ def test_export_contains_the_filtered_visible_rows(client, world, staff):
     client.force_login(staff)
     sheet = export_sheet(client, {"category": factories.category("residential").pk, "sort": "code"})
     title = sheet["A1"].value
-    assert title.startswith("海淀区城市更新项目库台账") and "共2个项目" in title
+    assert title.startswith("海淀区城市更新项目库台账") and "共1个项目" in title
     rows = export_data_rows(sheet)
-    assert [row[2] for row in rows] == [world.draft.name, world.academy.name]  # "" sorts before digits
-    academy = rows[1]
+    assert [row[2] for row in rows] == [world.academy.name]  # not entity_a's draft
+    academy = rows[0]
     assert academy[:11] == (
-        2,
+        1,
         "110108-2025-0001",
         "学院路老旧小区综合整治",
         "海淀区",
@@ -435,12 +434,11 @@ def test_export_contains_the_filtered_visible_rows(client, world, staff):
     assert Decimal(str(academy[11])) == Decimal("12000")
     assert Decimal(str(academy[12])) == Decimal("1.2")
     assert academy[13] == datetime.datetime(2025, 3, 3) and academy[14] == datetime.datetime(2025, 4, 1)
-    assert sheet.cell(4, 14).number_format == "yyyy-mm-dd"
+    assert sheet.cell(3, 14).number_format == "yyyy-mm-dd"
     assert academy[15].startswith("入库联合审查：逾期") and academy[15].endswith("个工作日")
-    assert rows[0][13] is None  # the draft has not been received
     total = list(sheet.iter_rows(values_only=True))[-1]
-    assert total[2] == "共2个项目"
-    assert Decimal(str(total[11])) == Decimal("12300")
+    assert total[2] == "共1个项目"
+    assert Decimal(str(total[11])) == Decimal("12000")  # the draft's 300 万元 is not counted
 
 
 def test_every_export_is_written_to_the_audit_trail(client, world, make_user):
@@ -454,7 +452,7 @@ def test_every_export_is_written_to_the_audit_trail(client, world, make_user):
     assert first.actor == auditor
     assert first.action_label == "导出项目库台账"
     assert first.data == {"filters": {"library": "reserve", "q": "老旧"}, "rows": 1}
-    assert second.data == {"filters": {}, "rows": 4}
+    assert second.data == {"filters": {}, "rows": 3}
     assert first.district == world.haidian
     # Listing is not exporting: no event for the HTML list.
     client.get(LIST_URL)
@@ -474,7 +472,7 @@ def test_export_of_a_city_level_auditor_covers_every_district(client, world, mak
     client.force_login(city_auditor)
     sheet = export_sheet(client)
     assert sheet["A1"].value.startswith("全市城市更新项目库台账")
-    assert len(export_data_rows(sheet)) == 5
+    assert len(export_data_rows(sheet)) == 4
 
 
 # --- query counts ----------------------------------------------------------------------------------
