@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from renewal.choices import DepartmentCode
@@ -42,7 +43,9 @@ class PlanQuerySet(ScopedQuerySet):
 class ImplementationPlan(models.Model):
     """A project's implementation plan (实施方案): modular content, facts for routing, frozen versions."""
 
-    project = models.OneToOneField("projects.Project", on_delete=models.PROTECT, related_name="plan")
+    project = models.OneToOneField(
+        "projects.Project", verbose_name="项目", on_delete=models.PROTECT, related_name="plan"
+    )
     state = models.CharField("状态", max_length=20, choices=PlanState.choices, default=PlanState.DRAFT)
     content = models.JSONField("方案内容（草稿）", default=dict, blank=True)
     facts = models.JSONField(
@@ -55,9 +58,11 @@ class ImplementationPlan(models.Model):
     current_version = models.PositiveIntegerField("最新版本", default=0)
     city_approval_reference = models.CharField("市政府批准文件", max_length=120, blank=True)
     city_approved_on = models.DateField("市政府批准日期", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     attachments = GenericRelation(Attachment)
 
@@ -68,6 +73,9 @@ class ImplementationPlan(models.Model):
 
     def __str__(self):
         return f"{self.project.name} 实施方案"
+
+    def get_absolute_url(self):
+        return reverse("review:plan_detail", args=[self.pk])
 
     @property
     def district(self):
@@ -84,13 +92,17 @@ class ImplementationPlan(models.Model):
 class PlanVersion(models.Model):
     """A frozen submission of the plan; reviewers compare versions."""
 
-    plan = models.ForeignKey(ImplementationPlan, on_delete=models.CASCADE, related_name="versions")
+    plan = models.ForeignKey(
+        ImplementationPlan, verbose_name="实施方案", on_delete=models.CASCADE, related_name="versions"
+    )
     number = models.PositiveIntegerField("版本号")
     content = models.JSONField("方案内容")
     facts = models.JSONField("方案事项", default=list)
     attachment_ids = models.JSONField("成果文件", default=list)
     note = models.TextField("修改说明", blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="报送人", on_delete=models.PROTECT, related_name="+"
+    )
     submitted_at = models.DateTimeField("报送时间", auto_now_add=True)
 
     class Meta:
@@ -105,7 +117,12 @@ class PlanVersion(models.Model):
 class RevisionRequest(models.Model):
     """An itemised request to revise the plan (修改、补充、完善), resolved or still open on later versions."""
 
-    plan = models.ForeignKey(ImplementationPlan, on_delete=models.CASCADE, related_name="revision_requests")
+    plan = models.ForeignKey(
+        ImplementationPlan,
+        verbose_name="实施方案",
+        on_delete=models.CASCADE,
+        related_name="revision_requests",
+    )
     raised_on_version = models.PositiveIntegerField("提出时版本")
     source = models.CharField("来源", max_length=40, default="预审")
     text = models.TextField("修改要求")
@@ -114,10 +131,17 @@ class RevisionRequest(models.Model):
     )
     response = models.TextField("实施主体说明", blank=True)
     resolved_on_version = models.PositiveIntegerField("解决版本", null=True, blank=True)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    raised_at = models.DateTimeField(auto_now_add=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出人", on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField("提出时间", auto_now_add=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认解决人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -131,18 +155,31 @@ class RevisionRequest(models.Model):
 class PreReviewComment(models.Model):
     """A department's comment asked for before joint review (联合审查办法 第八条)."""
 
-    plan = models.ForeignKey(ImplementationPlan, on_delete=models.CASCADE, related_name="pre_review_comments")
+    plan = models.ForeignKey(
+        ImplementationPlan,
+        verbose_name="实施方案",
+        on_delete=models.CASCADE,
+        related_name="pre_review_comments",
+    )
     version = models.PositiveIntegerField("版本")
-    department = models.ForeignKey("renewal.Organization", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "renewal.Organization", verbose_name="部门", on_delete=models.PROTECT, related_name="+"
+    )
     text = models.TextField("意见", blank=True)
-    requested_at = models.DateTimeField(auto_now_add=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField("征求时间", auto_now_add=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
         ordering = ["version", "pk"]
+        verbose_name = verbose_name_plural = "部门预审意见"
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "version", "department"], name="pre_review_once_per_version"
@@ -156,13 +193,17 @@ class PreReviewComment(models.Model):
 class ExpertReview(models.Model):
     """专家评审 (联合审查办法 第九条): experts, date, opinions and how they were adopted."""
 
-    plan = models.ForeignKey(ImplementationPlan, on_delete=models.CASCADE, related_name="expert_reviews")
+    plan = models.ForeignKey(
+        ImplementationPlan, verbose_name="实施方案", on_delete=models.CASCADE, related_name="expert_reviews"
+    )
     held_on = models.DateField("评审日期")
     experts = models.TextField("专家名单")
     opinions = models.TextField("评审意见")
     adoption = models.TextField("采信情况", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
         ordering = ["held_on", "pk"]
@@ -204,18 +245,23 @@ class ReviewRoundQuerySet(ScopedQuerySet):
 class ReviewRound(models.Model):
     """One round of parallel department review (会签) of one plan version."""
 
-    plan = models.ForeignKey(ImplementationPlan, on_delete=models.CASCADE, related_name="review_rounds")
+    plan = models.ForeignKey(
+        ImplementationPlan, verbose_name="实施方案", on_delete=models.CASCADE, related_name="review_rounds"
+    )
     number = models.PositiveIntegerField("轮次")
     version = models.PositiveIntegerField("审查版本")
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提请人", on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField("提请时间", auto_now_add=True)
+    completed_at = models.DateTimeField("结束时间", null=True, blank=True)
     outcome = models.CharField("结果", max_length=20, blank=True)
 
     objects = ReviewRoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "number"]
+        verbose_name = verbose_name_plural = "联合审查轮次"
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="review_round_unique")]
 
     def __str__(self):
@@ -234,18 +280,32 @@ class DepartmentReviewQuerySet(ScopedQuerySet):
 class DepartmentReview(models.Model):
     """A department's opinion in a review round: 同意 / 修改后同意 / 不同意, with text and attachments."""
 
-    review_round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="department_reviews")
-    department = models.ForeignKey("renewal.Organization", on_delete=models.PROTECT, related_name="+")
+    review_round = models.ForeignKey(
+        ReviewRound, verbose_name="审查轮次", on_delete=models.CASCADE, related_name="department_reviews"
+    )
+    department = models.ForeignKey(
+        "renewal.Organization", verbose_name="审查部门", on_delete=models.PROTECT, related_name="+"
+    )
     matters = models.CharField("审查事项", max_length=400, blank=True)
     decision = models.CharField("意见", max_length=24, choices=Decision.choices, default=Decision.PENDING)
     text = models.TextField("意见内容", blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="提出人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField("提出时间", null=True, blank=True)
     carried_over = models.BooleanField("沿用上轮同意意见", default=False)
     change_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     change_confirmed_at = models.DateTimeField("修改确认时间", null=True, blank=True)
     removed_reason = models.CharField("移出原因", max_length=200, blank=True)
@@ -258,6 +318,7 @@ class DepartmentReview(models.Model):
 
     class Meta:
         ordering = ["review_round", "pk"]
+        verbose_name = verbose_name_plural = "部门会签意见"
         constraints = [
             models.UniqueConstraint(
                 fields=["review_round", "department"], name="department_review_once_per_round"
@@ -266,6 +327,14 @@ class DepartmentReview(models.Model):
 
     def __str__(self):
         return f"{self.department}：{self.get_decision_display()}"
+
+    def get_absolute_url(self):
+        return reverse("review:department_review", args=[self.pk])
+
+    @property
+    def project(self):
+        """The project whose plan is reviewed (deadlines and lists name it)."""
+        return self.review_round.plan.project
 
     @property
     def district(self):
@@ -296,14 +365,22 @@ class OpinionQuerySet(ScopedQuerySet):
 class JointReviewOpinion(models.Model):
     """联合审查意见: numbered, dated, printable; its date opens the 2- and 5-year land deadlines."""
 
-    plan = models.ForeignKey(ImplementationPlan, on_delete=models.PROTECT, related_name="opinions")
-    review_round = models.OneToOneField(ReviewRound, on_delete=models.PROTECT, related_name="opinion")
-    district = models.ForeignKey("renewal.District", on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        ImplementationPlan, verbose_name="实施方案", on_delete=models.PROTECT, related_name="opinions"
+    )
+    review_round = models.OneToOneField(
+        ReviewRound, verbose_name="审查轮次", on_delete=models.PROTECT, related_name="opinion"
+    )
+    district = models.ForeignKey(
+        "renewal.District", verbose_name="区", on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField("年度")
     sequence = models.PositiveIntegerField("序号")
     number = models.CharField("文号", max_length=60, unique=True)
     issued_on = models.DateField("出具日期")
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="出具人", on_delete=models.PROTECT, related_name="+"
+    )
     conclusion = models.TextField("审查结论")
 
     objects = OpinionQuerySet.as_manager()
@@ -331,8 +408,12 @@ class PublicityQuerySet(ScopedQuerySet):
 class Publicity(models.Model):
     """公示 of a plan that passed joint review: ≥ 15 whole working days (联合审查办法 第十一条)."""
 
-    plan = models.ForeignKey(ImplementationPlan, on_delete=models.PROTECT, related_name="publicities")
-    opinion = models.ForeignKey(JointReviewOpinion, on_delete=models.PROTECT, related_name="publicities")
+    plan = models.ForeignKey(
+        ImplementationPlan, verbose_name="实施方案", on_delete=models.PROTECT, related_name="publicities"
+    )
+    opinion = models.ForeignKey(
+        JointReviewOpinion, verbose_name="联合审查意见", on_delete=models.PROTECT, related_name="publicities"
+    )
     published_on = models.DateField("发布日期")
     workdays = models.PositiveSmallIntegerField("公示工作日数")
     starts_at = models.DateTimeField("公示开始")
@@ -344,8 +425,10 @@ class Publicity(models.Model):
     summary = models.TextField("方案摘要")
     indicators = models.JSONField("主要指标", default=list)
     result = models.TextField("公示结果", blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发布人", on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = PublicityQuerySet.as_manager()
 
@@ -355,6 +438,13 @@ class Publicity(models.Model):
 
     def __str__(self):
         return f"{self.plan.project.name} 公示"
+
+    def get_absolute_url(self):
+        return reverse("review:publicity_comments", args=[self.pk])
+
+    @property
+    def project(self):
+        return self.plan.project
 
     @property
     def district(self):
@@ -375,21 +465,28 @@ class PublicCommentQuerySet(ScopedQuerySet):
 class PublicComment(models.Model):
     """An opinion or objection from the public. Contact details and name are never shown publicly."""
 
-    publicity = models.ForeignKey(Publicity, on_delete=models.PROTECT, related_name="comments")
+    publicity = models.ForeignKey(
+        Publicity, verbose_name="公示", on_delete=models.PROTECT, related_name="comments"
+    )
     kind = models.CharField("类型", max_length=12, choices=CommentKind.choices)
     text = models.TextField("意见内容")
     name = models.CharField("姓名", max_length=60, blank=True)
     contact = models.CharField("联系方式", max_length=120)
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
-    client_fingerprint = models.CharField(max_length=64, db_index=True)
+    client_fingerprint = models.CharField("来源标识（加盐摘要）", max_length=64, db_index=True)
     outcome = models.CharField(
         "处理结果", max_length=12, choices=CommentOutcome.choices, default=CommentOutcome.PENDING
     )
     response = models.TextField("答复", blank=True)
     responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField("答复时间", null=True, blank=True)
 
     objects = PublicCommentQuerySet.as_manager()
 

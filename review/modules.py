@@ -1,7 +1,7 @@
 """The 11 plan modules of 《海淀区城市更新实施指引（2025年版）》三(三), with the structured fields the
 guidance names. Each module also has free text. The entity fills only the modules it needs."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,14 @@ class Module:
     code: str
     title: str
     fields: tuple[Field, ...]
+    number: int = 0  # its place in the guidance's list (1–11), shown wherever the module is named
+
+    @property
+    def numbered_title(self) -> str:
+        return f"{self.number}. {self.title}"
 
 
-MODULES = (
+_MODULES = (
     Module(
         "basic_info",
         "项目基本信息",
@@ -141,6 +146,8 @@ MODULES = (
     ),
 )
 
+# Numbered once, here, so the editor, the plan page and the version comparison always agree.
+MODULES = tuple(replace(module, number=index) for index, module in enumerate(_MODULES, start=1))
 BY_CODE = {module.code: module for module in MODULES}
 
 
@@ -163,7 +170,7 @@ def diff(before: dict, after: dict) -> list[dict]:
             if (old.get(name) or "") != (new.get(name) or ""):
                 changes.append(
                     {
-                        "module": module.title,
+                        "module": module.numbered_title,
                         "module_code": module.code,
                         "field": field_label(module.code, name),
                         "before": old.get(name, ""),

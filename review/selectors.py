@@ -8,6 +8,7 @@ DOMAIN.md §3 step 8).
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -47,10 +48,34 @@ ACTION_STATE_LABELS = {
 }
 
 
+ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def chinese_dates(text: str) -> str:
+    """Dates stored ISO in an audit event's states (e.g. a publicity window "2026-03-04—2026-03-24") as a
+    person reads them: 2026年3月4日—2026年3月24日. Anything that is not a real date is left as it is."""
+
+    def readable(match):
+        try:
+            day = datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            return match.group(0)
+        return workdays.chinese_date(day)
+
+    return ISO_DATE.sub(readable, text)
+
+
 def _state(action: str, code: str) -> str:
     if not code:
         return "—"
-    return ACTION_STATE_LABELS.get(action, {}).get(code) or state_label(code)
+    return chinese_dates(ACTION_STATE_LABELS.get(action, {}).get(code) or state_label(code))
+
+
+def state_change(event) -> str:
+    """An audit event's "from → to" in words and Chinese dates; empty when it changed no state."""
+    if not (event.from_state or event.to_state):
+        return ""
+    return f"{_state(event.action, event.from_state)} → {_state(event.action, event.to_state)}"
 
 
 @dataclass
@@ -185,9 +210,7 @@ def project_history(project: Project) -> list[HistoryEntry]:
         reason = event.reason
         if event.action in ANSWER_ACTIONS:
             reason = redact(reason, extra_terms=comment_terms)
-        change = ""
-        if event.from_state or event.to_state:
-            change = f"{_state(event.action, event.from_state)} → {_state(event.action, event.to_state)}"
+        change = state_change(event)
         entries.append(
             HistoryEntry(
                 at=event.created_at,

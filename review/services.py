@@ -889,10 +889,22 @@ def record_city_approval(plan, *, actor, reference: str, approved_on, request=No
     )
 
 
-def issue_opinion(plan, *, actor, conclusion: str = "", request=None):
-    """联合审查意见 (第十条); its date opens the 2-year and 5-year land deadlines (第十八条)."""
-    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以出具联合审查意见。")
+def _recorded_date(day: datetime.date | None, what: str) -> datetime.date:
+    """The date of an act: today, or an earlier day when the act is recorded after it took place (e.g.
+    a notice published before the platform was in use). Never a day in the future."""
     today = workdays.today()
+    if day is None:
+        return today
+    if day > today:
+        raise TransitionRefused(f"{what}不能晚于今天（{workdays.chinese_date(today)}）。", [what])
+    return day
+
+
+def issue_opinion(plan, *, actor, conclusion: str = "", issued_on: datetime.date | None = None, request=None):
+    """联合审查意见 (第十条); its date opens the 2-year and 5-year land deadlines (第十八条). The date is
+    today unless an opinion issued earlier is being recorded (issued_on)."""
+    require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以出具联合审查意见。")
+    today = _recorded_date(issued_on, "出具日期")
 
     def effects(locked):
         district = District.objects.select_for_update().get(pk=locked.project.district_id)
@@ -946,7 +958,7 @@ def issue_opinion(plan, *, actor, conclusion: str = "", request=None):
             action_label="出具联合审查意见",
             obj=project,
             to_state=opinion.number,
-            data={"opinion": opinion.pk},
+            data={"opinion": opinion.pk, "issued_on": today.isoformat()},
         )
 
     return _apply(plan, "issue_opinion", actor=actor, effects=effects, request=request)
@@ -982,20 +994,36 @@ def key_indicators(plan: ImplementationPlan) -> list[dict]:
     return rows
 
 
-def publish(plan, *, actor, workdays_count: int = PUBLICITY_MIN_WORKDAYS, summary: str = "", request=None):
+def publish(
+    plan,
+    *,
+    actor,
+    workdays_count: int = PUBLICITY_MIN_WORKDAYS,
+    summary: str = "",
+    published_on: datetime.date | None = None,
+    request=None,
+):
+    """公示 (第十一条): the window runs from the first working day after publication for `workdays_count`
+    working days. Published today unless a notice published earlier is being recorded (published_on)."""
     require(is_plan_staff(actor, plan), "只有本区城市更新主管部门可以发布公示。")
     if workdays_count < PUBLICITY_MIN_WORKDAYS:
         raise TransitionRefused(
             f"公示时间不得少于{PUBLICITY_MIN_WORKDAYS}个工作日（联合审查办法 第十一条）。", ["公示工作日数"]
         )
-    today = workdays.today()
+    today = _recorded_date(published_on, "发布日期")
 
     def effects(locked):
+        opinion = locked.opinions.order_by("-pk").first()
+        if opinion is not None and today < opinion.issued_on:
+            raise TransitionRefused(
+                f"公示不能早于联合审查意见的出具日期（{workdays.chinese_date(opinion.issued_on)}）。",
+                ["发布日期"],
+            )
         starts, ends, provisional = publicity_window(today, workdays_count)
         positioning = (locked.content.get("positioning") or {}).get("positioning", "")
         publicity = Publicity.objects.create(
             plan=locked,
-            opinion=locked.opinions.order_by("-pk").first(),
+            opinion=opinion,
             published_on=today,
             workdays=workdays_count,
             starts_at=starts,
@@ -1026,7 +1054,7 @@ def publish(plan, *, actor, workdays_count: int = PUBLICITY_MIN_WORKDAYS, summar
             action_label="发布公示",
             obj=project,
             to_state=f"{timezone.localtime(starts):%Y-%m-%d}—{timezone.localtime(ends):%Y-%m-%d}",
-            data={"publicity": publicity.pk, "workdays": workdays_count},
+            data={"publicity": publicity.pk, "workdays": workdays_count, "published_on": today.isoformat()},
         )
 
     return _apply(plan, "publish", actor=actor, effects=effects, request=request)

@@ -3,6 +3,8 @@ actions the user may take, the module form, deliverables, version comparison, an
 pre-review answer. Each POST validates its input and calls one service; refusals come back as messages
 or as errors next to the fields."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +15,7 @@ from django.utils.dateformat import format as format_date
 from django.views import View
 
 from projects.models import Project
+from renewal import calendar as workdays
 from renewal.attachments import attach
 from renewal.choices import OrganizationKind, Role
 from renewal.models import Attachment, AuditEvent, Organization
@@ -47,6 +50,7 @@ from review.models import (
     RevisionRequest,
 )
 from review.modules import BY_CODE, MODULES, diff
+from review.selectors import state_change
 
 PLAN_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
 ACTING_ROLES = (Role.STAFF, Role.ENTITY, Role.ADMINISTRATOR)
@@ -83,8 +87,14 @@ def district_departments(plan):
 
 
 def show_value(spec, value):
+    """A module value as a person reads it: 是/否 for a tick, 2026年9月20日 for a date (stored ISO)."""
     if spec.kind == "bool":
         return "是" if value else "否"
+    if spec.kind == "date" and value:
+        try:
+            return workdays.chinese_date(datetime.date.fromisoformat(str(value)))
+        except ValueError:
+            return value
     return value
 
 
@@ -108,6 +118,14 @@ def fact_rows(plan) -> list[dict]:
     derived = services.derived_facts(plan.content)
     labels = dict(PlanFact.choices)
     return [{"label": labels.get(fact, fact), "derived": fact in derived} for fact in plan.facts]
+
+
+def plan_events(user, plan) -> list:
+    """The plan's 办理记录, each with its state change in words (dates as 2026年3月4日)."""
+    events = list(AuditEvent.objects.visible_to(user).for_object(plan).order_by("created_at", "pk"))
+    for event in events:
+        event.change = state_change(event)
+    return events
 
 
 def redirect_to_plan(plan_id, anchor=""):
@@ -205,11 +223,7 @@ class PlanDetailView(RoleRequiredMixin, View):
             "rounds": [(r, reviews_by_round.get(r.pk, [])) for r in rounds],
             "opinions": list(JointReviewOpinion.objects.visible_to(user).filter(plan=plan)),
             "publicities": list(Publicity.objects.visible_to(user).filter(plan=plan)),
-            "events": (
-                []
-                if is_reviewer
-                else list(AuditEvent.objects.visible_to(user).for_object(plan).order_by("created_at", "pk"))
-            ),
+            "events": [] if is_reviewer else plan_events(user, plan),
             "my_comments": my_comments,
             "upload_form": DeliverableForm(plan=plan) if "edit" in actions else None,
             "submit_form": SubmitForm(open_requests=open_requests) if "submit" in actions else None,

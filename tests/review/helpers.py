@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from projects import services as intake
+from projects.choices import REQUIRED_INTAKE_MATERIALS
 from projects.models import Category, SubType
 from renewal.attachments import attach
 from renewal.choices import DepartmentCode, OrganizationKind, Role
@@ -48,6 +49,8 @@ class World:
                 "total_investment": Decimal("50000"),
             },
         )
+        for kind in REQUIRED_INTAKE_MATERIALS:
+            attach(project, SimpleUploadedFile(f"{kind}.pdf", PDF), kind=kind, actor=self.entity)
         intake.submit(project, actor=self.entity)
         intake.admit(project, actor=self.staff, note="区政府专题会议纪要〔2026〕1号")
         return intake.move_to_implementation(project, actor=self.staff, reason="实施条件具备")
