@@ -4,8 +4,10 @@ import io
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from renewal.demo import DEMO_PASSWORD
+from tests.e2e.browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,4 +46,32 @@ def test_wrong_password_is_refused_in_chinese(page, live_server):
     page.fill("#id_username", "hd_staff")
     page.fill("#id_password", "wrong")
     page.click("button[type=submit]")
-    assert "请输入一个正确的" in page.content()
+    expect(page.locator("main")).to_contain_text("请输入一个正确的")
+
+
+@pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_role_walks_every_menu_page(new_context, login, live_server, screen):
+    """Issue 7's walk: each demo role follows every link of its menu, on a desktop and on a phone. The watch
+    fails the test on any JavaScript error, console error, missing resource or refused page (a menu link that
+    ends in 403); every portal page fits the screen (nothing to scroll sideways)."""
+    call_command("load_demo", stdout=io.StringIO())
+    context = new_context(viewport=screen, is_mobile=screen is PHONE, has_touch=screen is PHONE)
+    page = context.new_page()
+    walked, wide = {}, {}
+    for username in EXPECTED_HOME:
+        login(page, username, DEMO_PASSWORD)
+        links = page.locator("#mainnav a.nav-link[data-nav]")
+        menu = [(link.get_attribute("data-nav"), link.get_attribute("href")) for link in links.all()]
+        for name, href in menu:
+            page.goto(f"{live_server.url}{href}")
+            if name == "swagger-ui":  # the page loads the schema and draws it after `load`
+                page.wait_for_load_state("networkidle")
+                expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+            if page.locator("nav.navbar [data-testid=whoami]").count():  # a portal page (not admin, API docs)
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > screen["width"]:
+                    wide[f"{username} {href}"] = scroll
+        walked[username] = [name for name, _ in menu]
+        context.clear_cookies()
+    assert not wide, f"wider than the {screen['width']}px screen: {wide}"
+    assert all(len(names) >= 2 for names in walked.values()), walked

@@ -7,10 +7,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from projects import services as intake
+from projects.choices import REQUIRED_INTAKE_MATERIALS
 from projects.models import Category, Project, SubType
+from renewal.attachments import attach
 from renewal.demo import DEMO_PASSWORD
 from renewal.models import User
 from review import services
@@ -36,13 +40,16 @@ def implementation_project():
             "total_investment": Decimal("32000"),
         },
     )
+    for kind in REQUIRED_INTAKE_MATERIALS:
+        attach(project, SimpleUploadedFile(f"{kind}.pdf", PDF), kind=kind, actor=entity)
     intake.submit(project, actor=entity)
     intake.admit(project, actor=staff, note="区政府专题会议纪要〔2026〕20号")
     return intake.move_to_implementation(project, actor=staff, reason="实施条件具备")
 
 
-def state_of(page) -> str:
-    return page.locator("[data-testid=plan-state]").inner_text()
+def expect_state(page, text: str):
+    """Waits for the page (after a click that navigates) to show this plan state."""
+    expect(page.locator("[data-testid=plan-state]")).to_have_text(text)
 
 
 def decide(page, login, logout, username, decision, text=""):
@@ -56,7 +63,7 @@ def decide(page, login, logout, username, decision, text=""):
     logout(page)
 
 
-def test_plan_journey(page, browser_context, login, logout, live_server, tmp_path, settings):
+def test_plan_journey(page, browser_watch, new_context, login, logout, live_server, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("load_demo", stdout=io.StringIO())
     project = implementation_project()
@@ -77,7 +84,7 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
     page.set_input_files("[name=file]", str(text_file))
     page.click("[data-action=upload]")
     page.click("[data-action=submit]")
-    assert state_of(page) == "已报送"
+    expect_state(page, "已报送")
     logout(page)
 
     # Pre-review: staff return it with two itemised requests.
@@ -85,7 +92,7 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
     page.goto(plan_url)
     page.fill("[name=items]", "补充交通组织方案\n补充公共服务设施配置")
     page.click("[data-action=return_for_revision]")
-    assert state_of(page) == "退回修改"
+    expect_state(page, "退回修改")
     logout(page)
 
     # The entity revises and resubmits, answering each request.
@@ -98,7 +105,7 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
     for box in page.locator("[data-response-for] textarea").all():
         box.fill("已补充")
     page.click("[data-action=submit]")
-    assert state_of(page) == "已报送"
+    expect_state(page, "已报送")
     logout(page)
 
     # Staff confirm both requests are resolved and start the joint review; routing picks the departments.
@@ -111,7 +118,7 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
     }
     assert routed == {"district_government", "housing", "development_reform"}
     page.click("[data-action=start_joint_review]")
-    assert state_of(page) == "联合审查中"
+    expect_state(page, "联合审查中")
     logout(page)
 
     decide(page, login, logout, "hd_gov", "agree")
@@ -121,8 +128,8 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
     # The plan comes back with every opinion kept; the entity fixes it.
     login(page, "hd_entity", DEMO_PASSWORD)
     page.goto(plan_url)
-    assert state_of(page) == "退回修改"
-    assert "资金来源不明确" in page.content()
+    expect_state(page, "退回修改")
+    expect(page.locator("body")).to_contain_text("资金来源不明确")
     page.click("[data-action=edit]")
     page.fill("[name='basic_info.renewal_type']", "区域综合性（资金方案已补充）")
     page.click("[data-action=save]")
@@ -141,11 +148,16 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
 
     login(page, "hd_staff", DEMO_PASSWORD)
     page.goto(plan_url)
-    assert state_of(page) == "审查通过（待出具意见）"
+    expect_state(page, "审查通过（待出具意见）")
+    # Irreversible: each asks for confirmation first (the watch accepts and records the question).
+    asked = len(browser_watch.dialogs)
     page.click("[data-action=issue_opinion]")
-    assert state_of(page) == "已出具联合审查意见"
+    expect_state(page, "已出具联合审查意见")
+    assert "出具联合审查意见" in "".join(browser_watch.dialogs[asked:]), browser_watch.dialogs
+    asked = len(browser_watch.dialogs)
     page.click("[data-action=publish]")
-    assert state_of(page) == "公示中"
+    expect_state(page, "公示中")
+    assert "发布公示" in "".join(browser_watch.dialogs[asked:]), browser_watch.dialogs
     publicity = Publicity.objects.get(plan__project=project)
     logout(page)
 
@@ -153,8 +165,7 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
     Publicity.objects.filter(pk=publicity.pk).update(
         starts_at=publicity.starts_at - datetime.timedelta(days=10)
     )
-    public = browser_context.browser.new_context(locale="zh-CN")
-    visitor = public.new_page()
+    visitor = new_context().new_page()
     visitor.goto(f"{live_server.url}/publicity/")
     visitor.click(f"text={NAME}")
     visitor.check("#kind-objection")
@@ -162,14 +173,14 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
     visitor.fill("[name=contact]", "13912345678")
     visitor.fill("[name=name]", "赵六")
     visitor.click("[data-testid=comment-form] button[type=submit]")
-    assert "感谢您的意见" in visitor.content(), visitor.locator("main").inner_text()[-900:]
+    expect(visitor.locator("body")).to_contain_text("感谢您的意见")
     assert "赵六" not in visitor.content() and "13912345678" not in visitor.content()
 
     # Staff answer it without accepting.
     login(page, "hd_staff", DEMO_PASSWORD)
     page.goto(plan_url)
     page.click("[data-testid=publicity-comments-link]")
-    assert "13912345678" in page.content()  # staff see the contact details
+    expect(page.locator("body")).to_contain_text("13912345678")  # staff see the contact details
     page.fill("[name=response]", "停车楼选址已避开住宅采光面，不影响3号楼采光。")
     page.click("text=保存答复")
     assert PublicComment.objects.get(publicity=publicity).outcome == "answered"
@@ -177,9 +188,8 @@ def test_plan_journey(page, browser_context, login, logout, live_server, tmp_pat
     # Time travel: the window ends; the beat task's service closes it and the project moves on.
     services.close_expired_publicities(now=publicity.ends_at + datetime.timedelta(seconds=1))
     page.goto(plan_url)
-    assert state_of(page) == "公示完成"
+    expect_state(page, "公示完成")
     assert Project.objects.get(pk=project.pk).stage == "permits"
     visitor.goto(f"{live_server.url}/publicity/{publicity.pk}/")
-    assert "公示期已于" in visitor.content()
+    expect(visitor.locator("body")).to_contain_text("公示期已于")
     assert visitor.locator("[data-testid=comment-form]").count() == 0
-    public.close()
