@@ -150,7 +150,9 @@ class ProjectFilterSet(django_filters.FilterSet):
         user = getattr(self.request, "user", None)
         if user is not None and getattr(user, "role", None) != Role.ENTITY:
             # Drafts are the entity's own business: nobody else can ever list one, so no 草稿 choice.
-            self.filters["stage"].extra["choices"] = [c for c in Stage.choices if c[0] != Stage.DRAFT]
+            stage = self.filters["stage"]
+            stage.extra["choices"] = [c for c in Stage.choices if c[0] != Stage.DRAFT]
+            stage.__dict__.pop("_field", None)  # a field built earlier would keep the old choices
 
     @extend_schema_field(OpenApiTypes.INT)
     def filter_entity(self, queryset, name, value):

@@ -62,7 +62,8 @@ class DeadlineKind:
         if not self.minimum:
             raise ValueError(f"{self.label}的期限固定为{self.describe()}，不能改为{amount}。")
         if amount < self.amount:
-            raise ValueError(f"{self.label}不得少于{self.describe()}。")
+            unit = "个工作日" if self.rule == DeadlineRule.WORKING_DAYS else "年"
+            raise ValueError(f"{self.label}不得少于{self.amount}{unit}。")
         return amount
 
     def due(self, start: datetime.date, amount: int | None = None) -> tuple[datetime.date, bool]:

@@ -131,14 +131,26 @@ def open_deadline(
     subject,
     *,
     kind: str,
-    title: str,
-    rule: str,
-    amount: int,
     start: datetime.date,
     responsible_organization=None,
-    basis: str = "",
     actor=None,
+    amount: int | None = None,
+    title: str | None = None,
+    rule: str | None = None,
+    basis: str | None = None,
 ) -> Deadline:
+    """Open a deadline of a registered kind (renewal.deadline_kinds): rule, length, basis and title come
+    from the registry. `amount` only where the kind is a minimum (a longer publicity window); `title` names
+    the duty when the kind's label is not enough. `rule`/`basis`, if given, must agree with the registry."""
+    from renewal import deadline_kinds
+
+    registered = deadline_kinds.get(kind)
+    amount = registered.resolve_amount(amount)
+    if rule is not None and rule != registered.rule:
+        raise ValueError(f"deadline kind {kind!r} counts {registered.rule}, not {rule}")
+    rule = registered.rule
+    basis = registered.basis if basis is None else basis
+    title = title or registered.label
     due, provisional = compute_due(rule, start, amount)
     district, (owner, co_owner) = scope_of(subject)
     project, project_label, subject_repr = describe_subject(subject)

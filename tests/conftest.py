@@ -49,3 +49,37 @@ def _reference_data_after_flush(request):
         from renewal.reference import ensure_reference_data
 
         ensure_reference_data()
+
+
+def _register_test_deadline_kinds():
+    """Kinds for tests that open deadlines of arbitrary lengths (the registry allows longer ones only for
+    kinds registered as a minimum)."""
+    from renewal import deadline_kinds
+    from renewal.choices import DeadlineRule
+
+    for code in (
+        "test",
+        "test.a",
+        "test.b",
+        "test.c",
+        "test.closed",
+        "test.old",
+        "test.review",
+        "test.short",
+    ):
+        deadline_kinds.register(
+            deadline_kinds.DeadlineKind(
+                code=code, label="测试期限", rule=DeadlineRule.WORKING_DAYS, length=0, minimum=True
+            )
+        )
+    deadline_kinds.register(
+        deadline_kinds.DeadlineKind(
+            code="test.ledger", label="入库联合审查", rule=DeadlineRule.WORKING_DAYS, length=0, minimum=True
+        ),
+        deadline_kinds.DeadlineKind(
+            code="test.land", label="测试年限", rule=DeadlineRule.CALENDAR_YEARS, length=1, minimum=True
+        ),
+    )
+
+
+_register_test_deadline_kinds()

@@ -76,8 +76,10 @@ def test_url_names():
 def test_project_fields_dates_money_entities_notice_and_deadlines(client, world, staff):
     today = workdays.today()
     year_ago = workdays.add_calendar_years(today, -1)
-    overdue = factories.open_project_deadline(world.academy, year_ago, amount=10, title="入库联合审查")
-    later = factories.open_project_deadline(world.academy, today, amount=30, title="制发入库通知书")
+    overdue = factories.open_project_deadline(world.academy, year_ago, kind="intake_review")
+    later = factories.open_project_deadline(
+        world.academy, today, kind="admission_notice", title="制发入库通知书"
+    )
     AdmissionNotice.objects.create(
         project=world.academy,
         district=world.haidian,
@@ -129,7 +131,7 @@ def test_project_fields_dates_money_entities_notice_and_deadlines(client, world,
         },
         {
             "id": later.pk,
-            "kind": "intake_review",
+            "kind": "admission_notice",
             "title": "制发入库通知书",
             "due_date": later.due_date.isoformat(),
             "provisional": later.provisional,

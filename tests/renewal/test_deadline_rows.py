@@ -44,7 +44,12 @@ def organization_subject():
 
 def open_on(subject, start, amount, *, title="审查期限", rule=DeadlineRule.WORKING_DAYS):
     return services.open_deadline(
-        subject, kind="test.review", title=title, rule=rule, amount=amount, start=start
+        subject,
+        kind="test.land" if rule == DeadlineRule.CALENDAR_YEARS else "test.review",
+        title=title,
+        rule=rule,
+        amount=amount,
+        start=start,
     )
 
 
