@@ -12,14 +12,21 @@ class AuditIsAppendOnly(Exception):
 
 
 # Events that carry one department's opinion: other departments do not read them (DOMAIN.md §1 — a
-# department sees the reviews routed to it, not its peers' opinions).
-DEPARTMENT_OPINION_ACTIONS = ("intake.opinion", "plan.department_decision", "plan.pre_review_comment")
+# department sees the reviews routed to it, not its peers' opinions). The codes come from the audit-action
+# vocabulary (exposes_opinion); these are the codes stored before it existed, kept for old rows.
+STORED_OPINION_ACTIONS = ("intake.opinion", "plan.department_decision", "plan.pre_review_comment")
+
+
+def department_opinion_actions() -> set[str]:
+    from renewal import audit_actions
+
+    return set(STORED_OPINION_ACTIONS) | set(audit_actions.opinion_actions())
 
 
 def _reviewer_events(user):
     from django.db.models import Q
 
-    return ~Q(action__in=DEPARTMENT_OPINION_ACTIONS) | Q(actor__organization_id=user.organization_id)
+    return ~Q(action__in=department_opinion_actions()) | Q(actor__organization_id=user.organization_id)
 
 
 class AuditEventQuerySet(ScopedQuerySet):
