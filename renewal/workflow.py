@@ -61,8 +61,11 @@ class Transition:
     closes: tuple[str, ...] = ()  # deadline kinds the step closes
     confirm: str = ""  # the question asked before an irreversible step
     exposes_opinion: bool = False  # the audit event carries one department's opinion
+    system: bool = False  # taken by the portal itself (a scheduled task), never offered to a user
 
     def may_act(self, user, obj) -> bool:
+        if self.system:
+            return user is None
         if self.actor is None:
             return True
         return bool(user is not None and getattr(user, "is_authenticated", False) and self.actor(user, obj))
