@@ -13,9 +13,17 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from projects import services
-from projects.choices import REQUIRED_INTAKE_MATERIALS, Library, Opinion, Source, Stage
+from projects.choices import (
+    DEADLINE_INTAKE_REVIEW,
+    REQUIRED_INTAKE_MATERIALS,
+    Library,
+    Opinion,
+    Source,
+    Stage,
+)
 from projects.models import Category, IntakeOpinion, Project, SubType
 from renewal import calendar as workdays
+from renewal import deadline_kinds
 from renewal.attachments import attach
 
 MATERIAL_FILES = {"申报材料": "入库申请书.pdf", "资金匡算": "资金匡算表.pdf"}
@@ -100,7 +108,7 @@ def load(stdout, context=None) -> dict:
     entity, entity2, staff = users["hd_entity"], users["hd_entity2"], users["hd_staff"]
     fgw, planning = users["hd_fgw"], users["hd_planning"]
     today = workdays.today()
-    review_days = services.INTAKE_REVIEW_WORKDAYS
+    review_days = deadline_kinds.get(DEADLINE_INTAKE_REVIEW).amount
     warning = settings.DEADLINE_WARNING_WORKDAYS
     residential = Category.objects.get(code="residential")
     industrial = Category.objects.get(code="industrial")

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from projects.choices import ATTACHMENT_KINDS, Opinion
 from projects.models import Category, Project, SubType
-from projects.services import EDITABLE_FIELDS
+from projects.services import EDITABLE_FIELDS, decision_given
 from renewal.attachments import validate_upload
 from renewal.choices import OrganizationKind
 from renewal.models import Organization
@@ -130,7 +130,10 @@ class OpinionForm(forms.Form):
     text = forms.CharField(label="意见说明", widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
     def clean(self):
+        """The intake opinion table's own guard, shown next to the field it is about."""
         cleaned = super().clean()
-        if cleaned.get("decision") == Opinion.DISAGREE and not cleaned.get("text", "").strip():
-            self.add_error("text", "不同意入库须说明理由。")
+        if cleaned.get("decision"):
+            missing = decision_given(None, decision=cleaned["decision"], text=cleaned.get("text", ""))
+            if missing:
+                self.add_error("text", f"{missing}。")
         return cleaned

@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import openpyxl
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.choices import ImportStatus, Library, Source, Stage
 from projects.models import ImportBatch, Project
 from renewal import calendar as workdays
-from renewal.models import AuditEvent, District
-from renewal.services import client_ip, scope_of
+from renewal.models import District
+from renewal.services import record_events
 
 REQUIRED_HEADERS = {
     "code": "项目编号",
@@ -404,10 +403,6 @@ def _actor_or_none(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _actor_name(actor) -> str:
-    return (actor.get_full_name() or actor.username) if actor else "系统"
-
-
 def import_rows(result: ParseResult, *, actor, library, source_name, batch=None, request=None):
     """Write every row of a clean parse as a library project, with its audit events; (count, total 亿元).
 
@@ -473,30 +468,24 @@ def _load_primary_keys(projects):
 
 
 def _write_audit_events(result, projects, *, actor, library, source_name, batch, request):
-    now = timezone.now()
-    ip = client_ip(request)
-    actor_name = _actor_name(actor)
+    """One event for the file and one on each imported project, through the kernel's audit writer (in
+    bulk: a workbook may hold thousands of rows)."""
     total_text = format_yi(result.total_yi)
     districts = {row.district.pk: row.district for row in result.rows}
     batch_district = (
         next(iter(districts.values())) if len(districts) == 1 else (actor.district if actor else None)
     )
-    batch_content_type = ContentType.objects.get_for_model(ImportBatch) if batch is not None else None
-    project_content_type = ContentType.objects.get_for_model(Project, for_concrete_model=False)
     library_label = Library(library).label
     events = [
-        AuditEvent(
-            created_at=now,
-            actor=actor,
-            actor_name=actor_name,
-            action="ledger.import",
-            action_label=f"导入入库项目清单（{library_label}）",
-            content_type=batch_content_type,
-            object_id=str(batch.pk) if batch is not None else "",
-            object_repr=(str(batch) if batch is not None else source_name)[:200],
-            district=batch_district,
-            to_state=library,
-            data={
+        {
+            "actor": actor,
+            "action": "ledger.import",
+            "action_label": f"导入入库项目清单（{library_label}）",
+            "obj": batch,
+            "district": batch_district,
+            "to_state": library,
+            "reason": f"入库项目清单：{source_name}",
+            "data": {
                 "count": len(projects),
                 "total": total_text,
                 "file": source_name,
@@ -504,37 +493,29 @@ def _write_audit_events(result, projects, *, actor, library, source_name, batch,
                 "batch": batch.pk if batch is not None else None,
                 "districts": sorted(district.code for district in districts.values()),
             },
-            ip=ip,
-        )
+            "request": request,
+        }
     ]
-    for row, project in zip(result.rows, projects, strict=True):
-        district, (owner, co_owner) = scope_of(project)  # as record_event scopes an event of `project`
-        events.append(
-            AuditEvent(
-                created_at=now,
-                actor=actor,
-                actor_name=actor_name,
-                action="project.import",
-                action_label="信息导入入库",
-                content_type=project_content_type,
-                object_id=str(project.pk),
-                object_repr=str(project)[:200],
-                district=district,
-                organization=owner,
-                co_organization=co_owner,
-                to_state=project.stage,
-                reason=f"入库项目清单导入：{source_name}",
-                data={
-                    "row": row.row,
-                    "library": library,
-                    "total_investment_yi": format_yi(row.investment_yi),
-                    "file": source_name,
-                    "batch": batch.pk if batch is not None else None,
-                },
-                ip=ip,
-            )
-        )
-    AuditEvent.objects.bulk_create(events, batch_size=500)
+    events += [
+        {
+            "actor": actor,
+            "action": "project.import",
+            "action_label": "信息导入入库",
+            "obj": project,
+            "to_state": project.stage,
+            "reason": f"入库项目清单导入：{source_name}",
+            "data": {
+                "row": row.row,
+                "library": library,
+                "total_investment_yi": format_yi(row.investment_yi),
+                "file": source_name,
+                "batch": batch.pk if batch is not None else None,
+            },
+            "request": request,
+        }
+        for row, project in zip(result.rows, projects, strict=True)
+    ]
+    record_events(events)
 
 
 # --- web batches -------------------------------------------------------------------------------------

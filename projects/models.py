@@ -228,7 +228,12 @@ class IntakeOpinion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.department}：{self.get_opinion_display()}"
+        """Names the project too: the audit trail lists an opinion's events among every other object's."""
+        return f"{self.project} · {self.department}：{self.get_opinion_display()}"
+
+    def get_absolute_url(self):
+        """An opinion is read on its project's page (the audit trail links its events there)."""
+        return reverse("projects:project_detail", args=[self.project_id])
 
     @property
     def district(self):

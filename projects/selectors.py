@@ -4,12 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Prefetch
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q
 
 from projects.choices import Stage
-from projects.models import Project
+from projects.models import IntakeOpinion, Project
 from renewal.choices import Light, Role
-from renewal.models import Deadline
+from renewal.models import AuditEvent, Deadline
 from renewal.selectors import DeadlineRow, deadlines_with_lights, worst_of
 
 LEDGER_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
@@ -71,3 +72,21 @@ def describe_light(row: DeadlineRow | None) -> str:
         state = f"{Light(answer.light).label}，剩{answer.working_days_left}个工作日"
     provisional = "（暂定）" if row.deadline.provisional else ""
     return f"{row.deadline.title}：{state}{provisional}"
+
+
+def project_timeline(project: Project, viewer) -> list[AuditEvent]:
+    """The project's 办理记录 as the viewer may read it: the events of the project and of its intake
+    opinions, oldest first. Scoped by the audit trail's own rule, so a department never reads another
+    department's opinion here."""
+    opinions = [str(pk) for pk in IntakeOpinion.objects.filter(project=project).values_list("pk", flat=True)]
+    of_project = Q(
+        content_type=ContentType.objects.get_for_model(Project, for_concrete_model=False),
+        object_id=str(project.pk),
+    )
+    of_opinions = Q(
+        content_type=ContentType.objects.get_for_model(IntakeOpinion, for_concrete_model=False),
+        object_id__in=opinions,
+    )
+    return list(
+        AuditEvent.objects.visible_to(viewer).filter(of_project | of_opinions).order_by("created_at", "pk")
+    )

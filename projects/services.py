@@ -1,21 +1,27 @@
-"""Every state change of the project library (DOMAIN.md §3 steps 1–4).
+"""Every state change of the project library (DOMAIN.md §3 steps 1–4), and the project's stage.
 
 Intake follows 《海淀区城市更新实施指引（2025年版）》三(一): receipt, joint review with departments within
 10 working days (not for 区域综合性 projects, which the district government decides), admission notice
 within 30 working days of receipt; 三(二): the department moves a ready reserve project to the
 implementation library. A 补正 suspends both clocks; they restart from the day complete materials arrive.
+
+Two workflow tables hold the rules: `INTAKE` (the application, from draft to the implementation library,
+including the entity's own steps on its draft) and `INTAKE_OPINION` (a department's intake opinion). Who
+may act is only in their `actor` predicates, what is missing only in their guards; pages and the API ask
+`available_for`. Later stages move the project through `move_stage`, the one way `Project.stage` changes
+outside intake.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 
 from django.db import transaction
 from django.utils import timezone
 
 from projects.choices import (
     ATTACHMENT_KINDS,
-    DEADLINE_ADMISSION_NOTICE,
     DEADLINE_INTAKE_REVIEW,
     INTAKE_DEADLINES,
     REQUIRED_INTAKE_MATERIALS,
@@ -27,14 +33,56 @@ from projects.choices import (
 from projects.models import AdmissionNotice, IntakeOpinion, Project, SupplementRequest
 from renewal import calendar as workdays
 from renewal.attachments import attach
-from renewal.choices import DeadlineRule, DeadlineState, OrganizationKind, Role
+from renewal.choices import DeadlineState, OrganizationKind, Role
 from renewal.models import Attachment, District, Organization
 from renewal.permissions import require
 from renewal.services import close_deadlines, open_deadline, record_event
-from renewal.workflow import Transition, TransitionRefused, Workflow
+from renewal.workflow import Availability, Transition, TransitionRefused, Workflow
 
-INTAKE_REVIEW_WORKDAYS = 10  # Haidian guidance 三(一)2
-ADMISSION_NOTICE_WORKDAYS = 30  # Haidian guidance 三(一)3
+EDITABLE_STAGES = (Stage.DRAFT, Stage.SUPPLEMENT)  # the application may change: a draft, an open 补正
+OPINION_STAGES = (Stage.SUBMITTED, Stage.UNDER_REVIEW)  # departments may answer while review is open
+
+# --- who may act (the tables' `actor` predicates) -------------------------------------------------
+
+
+def is_project_entity(user, project: Project) -> bool:
+    return user.role == Role.ENTITY and user.organization_id in (
+        project.implementing_entity_id,
+        project.coordinating_entity_id,
+    )
+
+
+def is_district_staff(user, project: Project) -> bool:
+    return user.is_superuser or (user.role == Role.STAFF and user.district_id == project.district_id)
+
+
+def is_lead_department(user, project: Project) -> bool:
+    return (
+        user.role == Role.REVIEWER
+        and user.district_id == project.district_id
+        and project.sub_type_id is not None
+        and user.organization.department_code == project.sub_type.lead_department
+    )
+
+
+def is_lead_department_or_staff(user, project: Project) -> bool:
+    return is_lead_department(user, project) or is_district_staff(user, project)
+
+
+def is_routed_department(user, opinion: IntakeOpinion) -> bool:
+    return user.role == Role.REVIEWER and user.organization_id == opinion.department_id
+
+
+ENTITY_ONLY = "只有本项目的实施主体可以"
+STAFF_ONLY = "只有本区城市更新主管部门可以"
+
+
+def filing_refusal(user) -> str:
+    """Why the user may not start an intake application ("" when they may): an entity of a district."""
+    if user.is_authenticated and user.role == Role.ENTITY and user.district_id is not None:
+        return ""
+    return "只有区级实施主体可以填报入库申请。"
+
 
 # --- guards: each returns what is missing, or None ------------------------------------------------
 
@@ -119,6 +167,14 @@ def departments_agree(project: Project, **context) -> str | None:
     return None
 
 
+def regional_basis(project: Project, note: str | None = None, **context) -> str | None:
+    """A 区域综合性 project is admitted on the district government's decision, which staff must cite
+    (note=None: the basis is still to be typed)."""
+    if project.is_regional and note is not None and not note.strip():
+        return "区域综合性项目须填写区政府研究确定的依据（如会议纪要文号）"
+    return None
+
+
 def implementation_conditions(project: Project, **context) -> str | None:
     """Haidian guidance 三(二): the 统筹/实施主体 is confirmed and the project is catalogued."""
     missing = []
@@ -135,31 +191,83 @@ def not_regional(project: Project, **context) -> str | None:
     return None
 
 
+def departments_chosen(project: Project, departments=None, **context) -> str | None:
+    """Routing names at least one department, each a department of the project's own district
+    (departments=None: still to be chosen)."""
+    if departments is None:
+        return None
+    if not departments:
+        return "请至少选择一个行业主管部门"
+    wrong = [
+        d.name
+        for d in departments
+        if d.kind != OrganizationKind.DEPARTMENT or d.district_id != project.district_id
+    ]
+    if wrong:
+        return "只能分送本区的行业主管部门：" + "、".join(wrong) + " 不符合"
+    return None
+
+
+def review_open(opinion: IntakeOpinion, **context) -> str | None:
+    """A department answers while the intake review is open (received, under joint review)."""
+    project = opinion.project
+    if project.stage not in OPINION_STAGES:
+        return f"项目当前为“{project.get_stage_display()}”，入库审查不在进行中"
+    return None
+
+
+def decision_given(opinion: IntakeOpinion, decision: str | None = None, text: str | None = None, **context):
+    """同意 or 不同意, and a 不同意 says why (decision=None: the form is still to be filled in)."""
+    if decision is None:
+        return None
+    if decision not in (Opinion.AGREE, Opinion.DISAGREE):
+        return "请选择“同意”或“不同意”"
+    if decision == Opinion.DISAGREE and not (text or "").strip():
+        return "不同意入库须说明理由"
+    return None
+
+
+# --- the tables -----------------------------------------------------------------------------------
+
 INTAKE = Workflow(
     name="intake",
     state_field="stage",
     state_labels=dict(Stage.choices),
     transitions=[
         Transition(
+            "edit",
+            "修改申请",
+            EDITABLE_STAGES,
+            None,
+            actor=is_project_entity,
+            actor_refusal=ENTITY_ONLY + "修改申请。",
+        ),
+        Transition(
+            "upload",
+            "上传申请材料",
+            EDITABLE_STAGES,
+            None,
+            actor=is_project_entity,
+            actor_refusal=ENTITY_ONLY + "上传申请材料。",
+        ),
+        Transition(
             "submit",
             "提交入库申请",
             (Stage.DRAFT,),
             Stage.SUBMITTED,
             guards=(intake_conditions, materials_complete),
+            actor=is_project_entity,
+            actor_refusal=ENTITY_ONLY + "提交入库申请。",
+            opens=INTAKE_DEADLINES,
         ),
         Transition(
-            "route",
-            "分送部门联合审查",
-            (Stage.SUBMITTED, Stage.UNDER_REVIEW),
-            Stage.UNDER_REVIEW,
-            guards=(not_regional,),
-        ),
-        Transition(
-            "request_supplement",
-            "发出补正通知",
-            (Stage.SUBMITTED, Stage.UNDER_REVIEW),
-            Stage.SUPPLEMENT,
-            reason_required=True,
+            "delete",
+            "删除草稿",
+            (Stage.DRAFT,),
+            None,  # the step's effect deletes the draft and its files; the audit event stays
+            actor=is_project_entity,
+            actor_refusal=ENTITY_ONLY + "删除草稿。",
+            confirm="确认删除草稿“{name}”及其已上传的材料？删除后无法恢复。",
         ),
         Transition(
             "resubmit",
@@ -167,6 +275,9 @@ INTAKE = Workflow(
             (Stage.SUPPLEMENT,),
             Stage.SUBMITTED,
             guards=(supplement_answered, intake_conditions, materials_complete),
+            actor=is_project_entity,
+            actor_refusal=ENTITY_ONLY + "提交补正材料。",
+            opens=INTAKE_DEADLINES,
         ),
         Transition(
             "withdraw",
@@ -174,14 +285,39 @@ INTAKE = Workflow(
             (Stage.SUBMITTED, Stage.UNDER_REVIEW, Stage.SUPPLEMENT),
             Stage.WITHDRAWN,
             reason_required=True,
+            actor=is_project_entity,
+            actor_refusal=ENTITY_ONLY + "撤回入库申请。",
+            closes=INTAKE_DEADLINES,
             confirm="确认撤回该入库申请？撤回后办理期限终止，申请不能恢复，如需入库须重新填报。",
+        ),
+        Transition(
+            "route",
+            "分送部门联合审查",
+            (Stage.SUBMITTED, Stage.UNDER_REVIEW),
+            Stage.UNDER_REVIEW,
+            guards=(not_regional, departments_chosen),
+            actor=is_district_staff,
+            actor_refusal=STAFF_ONLY + "分送联合审查。",
+        ),
+        Transition(
+            "request_supplement",
+            "发出补正通知",
+            (Stage.SUBMITTED, Stage.UNDER_REVIEW),
+            Stage.SUPPLEMENT,
+            reason_required=True,
+            actor=is_district_staff,
+            actor_refusal=STAFF_ONLY + "发出补正通知。",
+            closes=INTAKE_DEADLINES,
         ),
         Transition(
             "admit",
             "确认入库",
             (Stage.SUBMITTED, Stage.UNDER_REVIEW),
             Stage.RESERVE,
-            guards=(materials_complete, departments_agree),
+            guards=(materials_complete, departments_agree, regional_basis),
+            actor=is_district_staff,
+            actor_refusal=STAFF_ONLY + "确认入库。",
+            closes=INTAKE_DEADLINES,
             confirm="确认将该项目纳入储备项目库并制发入库通知书？此操作不可撤销。",
         ),
         Transition(
@@ -190,6 +326,9 @@ INTAKE = Workflow(
             (Stage.SUBMITTED, Stage.UNDER_REVIEW),
             Stage.REJECTED,
             reason_required=True,
+            actor=is_district_staff,
+            actor_refusal=STAFF_ONLY + "作出不予入库决定。",
+            closes=INTAKE_DEADLINES,
             confirm="确认对该项目作出不予入库决定？此操作不可撤销。",
         ),
         Transition(
@@ -199,54 +338,110 @@ INTAKE = Workflow(
             Stage.IMPLEMENTATION,
             guards=(implementation_conditions,),
             reason_required=True,
+            actor=is_lead_department_or_staff,
+            actor_refusal="只有项目子类的牵头行业主管部门或本区城市更新主管部门可以认定实施条件。",
             confirm="确认该项目具备实施条件，转入实施项目库？此操作不可撤销。",
         ),
     ],
 )
 
-EDITABLE_STAGES = (Stage.DRAFT, Stage.SUPPLEMENT)
-OPINION_STAGES = (Stage.SUBMITTED, Stage.UNDER_REVIEW)  # departments may answer while review is open
+INTAKE_OPINION = Workflow(
+    name="intake_opinion",
+    state_field="opinion",
+    state_labels=dict(Opinion.choices),
+    transitions=[
+        # One step with the department's choice: 待审查 → 同意 or 不同意 (the effect sets the chosen state).
+        Transition(
+            "decide",
+            "答复入库审查意见",
+            (Opinion.PENDING,),
+            None,
+            guards=(review_open, decision_given),
+            actor=is_routed_department,
+            actor_refusal="只有被分送的部门可以答复本部门的审查意见。",
+            closes=(DEADLINE_INTAKE_REVIEW,),
+            exposes_opinion=True,
+        ),
+    ],
+)
 
 
-# --- who may act ----------------------------------------------------------------------------------
+def project_actions(user, project: Project) -> list[Availability]:
+    """Every INTAKE step as this user sees it on this project now (the page's buttons, the API's
+    `actions/`); a confirmation question that names the project is filled in."""
+    return [
+        replace(row, confirm=row.confirm.format(name=project.name)) if row.confirm else row
+        for row in INTAKE.available_for(user, project)
+    ]
 
 
-def is_project_entity(user, project: Project) -> bool:
-    return user.role == Role.ENTITY and user.organization_id in (
-        project.implementing_entity_id,
-        project.coordinating_entity_id,
+def opinion_actions(user, opinion: IntakeOpinion) -> list[Availability]:
+    return INTAKE_OPINION.available_for(user, opinion)
+
+
+def answerable_opinions(user, opinions) -> list[IntakeOpinion]:
+    """The opinions among `opinions` this user may answer now."""
+    return [o for o in opinions if INTAKE_OPINION.refusal(o, "decide", user=user, reason=None) == ""]
+
+
+# --- the project's stage after intake -------------------------------------------------------------
+
+# Where a project may go from each stage once it is in the implementation library (DOMAIN.md §3 steps
+# 5–8): the plan is drafted, pre-reviewed, jointly reviewed, publicised; each review step may send it
+# back to drafting. Later stages (permits, completion, exit) add their moves here.
+STAGE_PIPELINE: dict[str, tuple[str, ...]] = {
+    Stage.IMPLEMENTATION: (Stage.PLAN_DRAFTING,),
+    Stage.PLAN_DRAFTING: (Stage.PLAN_PRE_REVIEW,),
+    Stage.PLAN_PRE_REVIEW: (Stage.PLAN_DRAFTING, Stage.JOINT_REVIEW),
+    Stage.JOINT_REVIEW: (Stage.PLAN_DRAFTING, Stage.PUBLICITY),
+    Stage.PUBLICITY: (Stage.PLAN_DRAFTING, Stage.PERMITS),
+}
+
+
+def stage_refusal(current: str, stage: str) -> str:
+    """Why a project in `current` may not move to `stage` through `move_stage` ("" when it may)."""
+    if stage not in Stage.values:
+        return f"未知的项目阶段：{stage}。"
+    if stage == current:
+        return ""
+    allowed = STAGE_PIPELINE.get(current, ())
+    if stage in allowed:
+        return ""
+    message = f"项目当前处于“{Stage(current).label}”阶段，不能转入“{Stage(stage).label}”阶段"
+    if allowed:
+        return message + "（可转入：" + "、".join(Stage(s).label for s in allowed) + "）。"
+    return message + "。"
+
+
+@transaction.atomic
+def move_stage(project: Project, *, stage: str, actor, reason: str = "", request=None, data=None) -> Project:
+    """Move the project to `stage` as later stages progress (the plan's steps in the review app).
+
+    Locks the project, refuses a move the pipeline does not allow from the current stage, and records one
+    `project.stage` event on the project's own timeline. Moving to the stage it is in changes nothing
+    and records nothing, so callers may ask after every step of their own workflow.
+    """
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    refusal = stage_refusal(locked.stage, stage)
+    if refusal:
+        raise TransitionRefused(refusal, ["项目阶段"])
+    if locked.stage == stage:
+        return locked
+    before = locked.stage
+    locked.stage = stage
+    locked.save(update_fields=["stage", "updated_at"])
+    record_event(
+        actor=actor,
+        action="project.stage",
+        action_label=f"项目进入“{Stage(stage).label}”阶段",
+        obj=locked,
+        from_state=before,
+        to_state=stage,
+        reason=reason,
+        data=data,
+        request=request,
     )
-
-
-def is_district_staff(user, project: Project) -> bool:
-    return user.is_superuser or (user.role == Role.STAFF and user.district_id == project.district_id)
-
-
-def is_lead_department(user, project: Project) -> bool:
-    return (
-        user.role == Role.REVIEWER
-        and user.district_id == project.district_id
-        and project.sub_type_id is not None
-        and user.organization.department_code == project.sub_type.lead_department
-    )
-
-
-def allowed_actions(user, project: Project) -> set[str]:
-    """Actions the user may attempt now (the workflow's guards still decide); drives the buttons."""
-    state_allows = {t.action for t in INTAKE.available(project)}
-    mine = set()
-    if is_project_entity(user, project):
-        mine |= {"submit", "resubmit", "withdraw", "edit", "upload", "delete"}
-    if is_district_staff(user, project):
-        mine |= {"route", "request_supplement", "admit", "reject", "move_to_implementation"}
-    if is_lead_department(user, project):
-        mine |= {"move_to_implementation"}
-    actions = mine & state_allows
-    if "edit" in mine and project.stage in EDITABLE_STAGES:
-        actions |= {"edit", "upload"}  # materials may change while the application may change
-    if "delete" in mine and project.stage == Stage.DRAFT:
-        actions.add("delete")
-    return actions
+    return locked
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -280,32 +475,21 @@ def _allocate_code(project: Project, today: datetime.date) -> str:
     return f"{prefix}{sequence:04d}"
 
 
-def _open_intake_clocks(project: Project, received_on, actor):
-    """Both clocks start from the day of receipt (受理日); the receipt day itself is not counted."""
+def _open_intake_clocks(project: Project, action: str, received_on, actor):
+    """The clocks the step opens (its `opens` in INTAKE), from the day of receipt (受理日; not counted).
+    A 区域综合性 project has no departmental joint review, so no review clock."""
     responsible = housing_commission(project.district)
-    if not project.is_regional:
+    for kind in INTAKE.get(action).opens:
+        if kind == DEADLINE_INTAKE_REVIEW and project.is_regional:
+            continue
         open_deadline(
-            project,
-            kind=DEADLINE_INTAKE_REVIEW,
-            title="入库联合审查",
-            rule=DeadlineRule.WORKING_DAYS,
-            amount=INTAKE_REVIEW_WORKDAYS,
-            start=received_on,
-            responsible_organization=responsible,
-            basis="海淀区城市更新实施指引 三(一)2",
-            actor=actor,
+            project, kind=kind, start=received_on, responsible_organization=responsible, actor=actor
         )
-    open_deadline(
-        project,
-        kind=DEADLINE_ADMISSION_NOTICE,
-        title="制发入库通知书",
-        rule=DeadlineRule.WORKING_DAYS,
-        amount=ADMISSION_NOTICE_WORKDAYS,
-        start=received_on,
-        responsible_organization=responsible,
-        basis="海淀区城市更新实施指引 三(一)3",
-        actor=actor,
-    )
+
+
+def _close_intake_clocks(project: Project, action: str, *, state: str, reason: str, actor) -> None:
+    """The clocks the step closes (its `closes` in INTAKE)."""
+    close_deadlines(project, kinds=INTAKE.get(action).closes, state=state, reason=reason, actor=actor)
 
 
 # --- drafts ---------------------------------------------------------------------------------------
@@ -355,7 +539,8 @@ def _check_coordinating_entity(project: Project, data: dict) -> None:
 @transaction.atomic
 def create_draft(*, actor, data: dict, request=None) -> Project:
     """An entity starts an intake application for its own organisation in its own district."""
-    require(actor.role == Role.ENTITY and actor.district_id is not None, "只有区级实施主体可以填报入库申请。")
+    refusal = filing_refusal(actor)
+    require(not refusal, refusal)
     project = Project(district_id=actor.district_id, implementing_entity=actor.organization, created_by=actor)
     _check_coordinating_entity(project, data)
     for field in EDITABLE_FIELDS:
@@ -375,37 +560,26 @@ def create_draft(*, actor, data: dict, request=None) -> Project:
     return project
 
 
-@transaction.atomic
 def update_draft(project: Project, *, actor, data: dict, request=None) -> Project:
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    require(is_project_entity(actor, project), "只有本项目的实施主体可以修改申请。")
-    if project.stage not in EDITABLE_STAGES:
-        raise TransitionRefused(
-            f"当前状态为“{project.get_stage_display()}”，申请内容不能修改（仅草稿或待补正时可以）。"
-        )
-    _check_coordinating_entity(project, data)
-    changed = {}
-    for field in EDITABLE_FIELDS:
-        if field in data and getattr(project, field) != data[field]:
-            old = getattr(project, field)
-            changed[field] = [
-                str(old) if old is not None else "",
-                str(data[field]) if data[field] is not None else "",
-            ]
-            setattr(project, field, data[field])
-    _check_sub_type(project)
-    project.path = decide_path(project)
-    project.save()
-    if changed:
-        record_event(
-            actor=actor,
-            action="project.update",
-            action_label="修改申请内容",
-            obj=project,
-            data={"changed": changed},
-            request=request,
-        )
-    return project
+    """The entity changes its application while it may change (a draft, an open 补正)."""
+    changed: dict[str, list[str]] = {}
+
+    def effects(locked: Project):
+        _check_coordinating_entity(locked, data)
+        for field in EDITABLE_FIELDS:
+            if field in data and getattr(locked, field) != data[field]:
+                old = getattr(locked, field)
+                changed[field] = [
+                    str(old) if old is not None else "",
+                    str(data[field]) if data[field] is not None else "",
+                ]
+                setattr(locked, field, data[field])
+        _check_sub_type(locked)
+        locked.path = decide_path(locked)
+
+    return INTAKE.apply(
+        project, "edit", actor=actor, request=request, effects=effects, data={"changed": changed}
+    )
 
 
 def add_material(
@@ -413,43 +587,42 @@ def add_material(
 ) -> Attachment:
     """The entity files a document (or a new version of one) while its application may still change:
     as a draft, and while a 补正 is open."""
-    with transaction.atomic():
-        locked = Project.objects.select_for_update().get(pk=project.pk)
-        require(is_project_entity(actor, locked), "只有本项目的实施主体可以上传申请材料。")
-        if locked.stage not in EDITABLE_STAGES:
-            raise TransitionRefused(
-                f"项目当前为“{locked.get_stage_display()}”，不能上传申请材料（仅草稿或待补正时可以）。"
-            )
+    filed: dict = {}
+    audit: dict = {}
+
+    def effects(locked: Project):
         if kind not in ATTACHMENT_KINDS:
             raise TransitionRefused("请选择材料类型：" + "、".join(ATTACHMENT_KINDS) + "。", ["材料类型"])
-        return attach(locked, upload, kind=kind, actor=actor, replaces=replaces, request=request)
+        filed["attachment"] = attach(
+            locked, upload, kind=kind, actor=actor, replaces=replaces, request=request
+        )
+        audit.update(attachment=filed["attachment"].pk, kind=kind, file=str(filed["attachment"]))
+
+    INTAKE.apply(project, "upload", actor=actor, request=request, effects=effects, data=audit)
+    return filed["attachment"]
 
 
 @transaction.atomic
 def delete_draft(project: Project, *, actor, request=None) -> None:
-    """The entity deletes a draft nobody else has seen: the row and its files go, the audit event stays."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    require(is_project_entity(actor, project), "只有本项目的实施主体可以删除草稿。")
-    if project.stage != Stage.DRAFT:
-        raise TransitionRefused(
-            f"当前状态为“{project.get_stage_display()}”，不能删除（仅草稿可以删除；已提交的申请可以撤回）。"
-        )
-    # Newest versions first: an older version is protected while a newer one points at it.
-    files = list(Attachment.objects.for_object(project).order_by("-version", "-pk"))
-    record_event(
-        actor=actor,
-        action="project.delete",
-        action_label="删除入库申请草稿",
-        obj=project,
-        from_state=Stage.DRAFT,
-        reason=project.name,
-        data={"name": project.name, "attachments": [f"{a.original_name} v{a.version}" for a in files]},
-        request=request,
+    """The entity deletes a draft nobody else has seen: the row and its files go, the audit event stays.
+
+    The `delete` step runs on the locked row (who may, in which state, the event); its effect follows in
+    the same transaction, under the same lock."""
+    files: list[Attachment] = []
+    audit: dict = {}
+
+    def effects(locked: Project):
+        # Newest versions first: an older version is protected while a newer one points at it.
+        files.extend(Attachment.objects.for_object(locked).order_by("-version", "-pk"))
+        audit.update(name=locked.name, attachments=[f"{a.original_name} v{a.version}" for a in files])
+
+    locked = INTAKE.apply(
+        project, "delete", actor=actor, reason=project.name, request=request, effects=effects, data=audit
     )
     stored = [a.file.name for a in files if a.file]
     for attachment in files:
         attachment.delete()
-    project.delete()
+    Project.objects.filter(pk=locked.pk).delete()
 
     def remove_files():
         storage = Attachment._meta.get_field("file").storage
@@ -468,7 +641,6 @@ def submit(project: Project, *, actor, received_on: datetime.date | None = None,
     `received_on` is the day of receipt when it lies in the past (an application received on paper and
     entered later, or the demo); it defaults to today.
     """
-    require(is_project_entity(actor, project), "只有本项目的实施主体可以提交入库申请。")
     today = workdays.today()
     received_on = received_on or today
     if received_on > today:
@@ -481,24 +653,14 @@ def submit(project: Project, *, actor, received_on: datetime.date | None = None,
         locked.intake_round += 1
         locked.received_on = received_on
         locked.first_received_on = locked.first_received_on or received_on
-        _open_intake_clocks(locked, received_on, actor)
+        _open_intake_clocks(locked, "submit", received_on, actor)
 
     return INTAKE.apply(project, "submit", actor=actor, request=request, effects=effects)
 
 
 def route(project: Project, *, actor, departments, request=None) -> Project:
     """Send the application to departments of the project's district for their intake opinion."""
-    require(is_district_staff(actor, project), "只有本区城市更新主管部门可以分送联合审查。")
     departments = list(departments)
-    if not departments:
-        raise TransitionRefused("请至少选择一个行业主管部门。", ["部门"])
-    wrong = [
-        d.name
-        for d in departments
-        if d.kind != OrganizationKind.DEPARTMENT or d.district_id != project.district_id
-    ]
-    if wrong:
-        raise TransitionRefused("只能分送本区的行业主管部门：" + "、".join(wrong) + " 不符合。")
 
     def effects(locked: Project):
         existing = set(
@@ -519,65 +681,53 @@ def route(project: Project, *, actor, departments, request=None) -> Project:
         request=request,
         effects=effects,
         data={"departments": [d.name for d in departments]},
+        departments=departments,
     )
 
 
-@transaction.atomic
 def record_opinion(opinion: IntakeOpinion, *, actor, decision: str, text: str, request=None) -> IntakeOpinion:
     """A department gives its intake opinion (agree / disagree with text)."""
-    opinion = (
-        IntakeOpinion.objects.select_for_update().select_related("project", "department").get(pk=opinion.pk)
-    )
-    project = opinion.project
-    require(
-        actor.role == Role.REVIEWER and actor.organization_id == opinion.department_id,
-        "只有被分送的部门可以答复本部门的审查意见。",
-    )
-    if decision not in (Opinion.AGREE, Opinion.DISAGREE):
-        raise TransitionRefused("请选择“同意”或“不同意”。", ["意见"])
-    if decision == Opinion.DISAGREE and not text.strip():
-        raise TransitionRefused("不同意入库须说明理由。", ["意见说明"])
-    if opinion.opinion != Opinion.PENDING:
-        raise TransitionRefused(f"本部门已于{workdays.chinese_date(opinion.decided_at)}答复，不能重复答复。")
-    if project.stage not in OPINION_STAGES:
-        raise TransitionRefused(f"项目当前为“{project.get_stage_display()}”，入库审查不在进行中，不能答复。")
-    opinion.opinion, opinion.text = decision, text.strip()
-    opinion.decided_by, opinion.decided_at = actor, timezone.now()
-    opinion.save()
-    record_event(
+
+    def effects(locked: IntakeOpinion):
+        # The project row is locked too: the last answer of several departments closes the review clock.
+        project = Project.objects.select_for_update().get(pk=locked.project_id)
+        locked.opinion, locked.text = decision, text.strip()
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        pending = IntakeOpinion.objects.filter(project=project, opinion=Opinion.PENDING).exclude(pk=locked.pk)
+        if not pending.exists():
+            # Haidian 三(一)2: the joint review is done once every routed department has answered; the
+            # 30-day admission-notice clock runs on until staff decide.
+            close_deadlines(
+                project,
+                kinds=INTAKE_OPINION.get("decide").closes,
+                state=DeadlineState.MET,
+                reason="各部门均已答复",
+                actor=actor,
+            )
+
+    return INTAKE_OPINION.apply(
+        opinion,
+        "decide",
         actor=actor,
-        action="intake.opinion",
-        action_label=f"{opinion.department.name}答复入库审查意见",
-        obj=project,
-        to_state=decision,
-        reason=opinion.text,
+        reason=text.strip(),
         request=request,
-        data={"opinion": opinion.pk, "round": opinion.round},
+        effects=effects,
+        data={"project": opinion.project_id, "round": opinion.round},
+        decision=decision,
+        text=text,
     )
-    if not IntakeOpinion.objects.filter(project=project, opinion=Opinion.PENDING).exists():
-        # Haidian 三(一)2: the joint review is done once every routed department has answered; the
-        # 30-day admission-notice clock runs on until staff decide.
-        close_deadlines(
-            project,
-            kinds=(DEADLINE_INTAKE_REVIEW,),
-            state=DeadlineState.MET,
-            reason="各部门均已答复",
-            actor=actor,
-        )
-    return opinion
 
 
 def request_supplement(project: Project, *, actor, items: str, request=None) -> Project:
     """补正: list what is missing; both clocks stop and will restart when complete materials arrive."""
-    require(is_district_staff(actor, project), "只有本区城市更新主管部门可以发出补正通知。")
 
     def effects(locked: Project):
         SupplementRequest.objects.create(
             project=locked, round=locked.intake_round, items=items.strip(), requested_by=actor
         )
-        close_deadlines(
+        _close_intake_clocks(
             locked,
-            kinds=INTAKE_DEADLINES,
+            "request_supplement",
             state=DeadlineState.SUSPENDED,
             reason="补正：材料补齐后重新计时",
             actor=actor,
@@ -590,7 +740,6 @@ def request_supplement(project: Project, *, actor, items: str, request=None) -> 
 
 def resubmit(project: Project, *, actor, response: str = "", request=None) -> Project:
     """Complete materials are back: a new receipt day, new clocks, a new review round."""
-    require(is_project_entity(actor, project), "只有本项目的实施主体可以提交补正材料。")
     today = workdays.today()
 
     def effects(locked: Project):
@@ -605,7 +754,7 @@ def resubmit(project: Project, *, actor, response: str = "", request=None) -> Pr
         locked.path = decide_path(locked)
         locked.intake_round += 1
         locked.received_on = today
-        _open_intake_clocks(locked, today, actor)
+        _open_intake_clocks(locked, "resubmit", today, actor)
 
     return INTAKE.apply(
         project,
@@ -620,32 +769,30 @@ def resubmit(project: Project, *, actor, response: str = "", request=None) -> Pr
 
 def withdraw(project: Project, *, actor, reason: str, request=None) -> Project:
     """The entity withdraws a received application before staff decide; its clocks are cancelled."""
-    require(is_project_entity(actor, project), "只有本项目的实施主体可以撤回入库申请。")
 
     def effects(locked: Project):
         locked.withdrawn_on = workdays.today()
         locked.withdrawal_reason = reason.strip()
-        close_deadlines(locked, state=DeadlineState.CANCELLED, reason="申请已撤回", actor=actor)
+        _close_intake_clocks(
+            locked, "withdraw", state=DeadlineState.CANCELLED, reason="申请已撤回", actor=actor
+        )
 
     return INTAKE.apply(project, "withdraw", actor=actor, reason=reason, request=request, effects=effects)
 
 
 def admit(project: Project, *, actor, note: str = "", request=None) -> Project:
     """Admit to the reserve library and issue the numbered admission notice."""
-    require(is_district_staff(actor, project), "只有本区城市更新主管部门可以确认入库。")
-    if project.is_regional and not note.strip():
-        raise TransitionRefused("区域综合性项目须填写区政府研究确定的依据（如会议纪要文号）。", ["入库依据"])
     today = workdays.today()
 
     def effects(locked: Project):
         locked.library = Library.RESERVE
         locked.admitted_on = today
         issue_admission_notice(locked, actor=actor, issued_on=today)
-        close_deadlines(
-            locked, kinds=INTAKE_DEADLINES, state=DeadlineState.MET, reason="已确认入库", actor=actor
-        )
+        _close_intake_clocks(locked, "admit", state=DeadlineState.MET, reason="已确认入库", actor=actor)
 
-    return INTAKE.apply(project, "admit", actor=actor, reason=note, request=request, effects=effects)
+    return INTAKE.apply(
+        project, "admit", actor=actor, reason=note, request=request, effects=effects, note=note
+    )
 
 
 def issue_admission_notice(project: Project, *, actor, issued_on) -> AdmissionNotice:
@@ -678,13 +825,11 @@ def issue_admission_notice(project: Project, *, actor, issued_on) -> AdmissionNo
 
 
 def reject(project: Project, *, actor, reason: str, request=None) -> Project:
-    require(is_district_staff(actor, project), "只有本区城市更新主管部门可以作出不予入库决定。")
-
     def effects(locked: Project):
         locked.rejected_on = workdays.today()
         locked.rejection_reason = reason.strip()
-        close_deadlines(
-            locked, kinds=INTAKE_DEADLINES, state=DeadlineState.MET, reason="已作出不予入库决定", actor=actor
+        _close_intake_clocks(
+            locked, "reject", state=DeadlineState.MET, reason="已作出不予入库决定", actor=actor
         )
 
     return INTAKE.apply(project, "reject", actor=actor, reason=reason, request=request, effects=effects)
@@ -692,10 +837,6 @@ def reject(project: Project, *, actor, reason: str, request=None) -> Project:
 
 def move_to_implementation(project: Project, *, actor, reason: str, request=None) -> Project:
     """实施条件认定 (Haidian guidance 三(二)): the lead department, or staff, moves a ready reserve project."""
-    require(
-        is_lead_department(actor, project) or is_district_staff(actor, project),
-        "只有项目子类的牵头行业主管部门或本区城市更新主管部门可以认定实施条件。",
-    )
 
     def effects(locked: Project):
         locked.library = Library.IMPLEMENTATION

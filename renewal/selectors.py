@@ -86,14 +86,12 @@ def light_counts(open_deadlines, today=None) -> dict:
 
 def event_state_label(action: str, code: str, *, readable_dates: bool = True) -> str:
     """A state an audit event recorded, in words: its own workflow's label where the action is in the
-    vocabulary (intake and plans use the same codes with different labels), else the kernel's; ISO dates
-    inside it as 2026年3月4日. The stored event is not changed."""
+    vocabulary (intake and plans use the same codes with different labels); ISO dates inside it as
+    2026年3月4日. The stored event is not changed."""
     from renewal import audit_actions
     from renewal.dates import chinese_dates
-    from renewal.workflow import state_label
 
     if not code:
         return ""
-    label = audit_actions.state_label(action, code) if audit_actions.is_registered(action) else code
-    label = state_label(code) if label == code else label
+    label = audit_actions.state_label(action, code)
     return chinese_dates(label) if readable_dates else label

@@ -50,11 +50,19 @@ def record_event(
     district=None,
     organization=None,
     co_organization=None,
+    save: bool = True,
 ) -> AuditEvent:
-    """Append one audit event. The only way the application writes to the audit trail."""
+    """Append one audit event. The only way the application writes to the audit trail.
+
+    save=False builds the event without writing it, for `record_events`."""
+    from renewal import audit_actions
+
+    if not audit_actions.is_registered(action):
+        # Audit actions are a vocabulary (renewal.audit_actions), never strings typed at call sites.
+        raise audit_actions.UnknownAuditAction(f"未登记的审计操作：{action}（请在本应用的 audit.py 中登记）")
     obj_district, (owner, co_owner) = scope_of(obj) if obj is not None else (None, (None, None))
     actor = actor if actor is not None and actor.is_authenticated else None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor,
         actor_name=(actor.get_full_name() or actor.username) if actor else "系统",
         action=action,
@@ -73,6 +81,16 @@ def record_event(
         data=data or {},
         ip=client_ip(request),
     )
+    if save:
+        event.save()
+    return event
+
+
+def record_events(events) -> list[AuditEvent]:
+    """Append many audit events at once (an import of thousands of rows): each item holds record_event's
+    keyword arguments; record_event builds every event, and they are written in bulk."""
+    built = [record_event(**event, save=False) for event in events]
+    return AuditEvent.objects.bulk_create(built, batch_size=500)
 
 
 def _snapshot_for_deadlines(deadlines):

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from renewal import audit_actions
-from renewal.choices import DeadlineState
 from renewal.services import record_event
 
 
@@ -31,20 +30,6 @@ class TransitionRefused(Exception):
 
 Guard = Callable[..., str | None]  # returns a message (what is missing) or None
 Actor = Callable[..., bool]  # (user, obj) → may this user take this step on this object?
-
-# Every workflow registers its state labels here, so audit trails can show 已受理 rather than "submitted".
-_STATE_LABELS: dict[str, str] = {}
-
-
-def register_state_labels(labels: dict[str, str]) -> None:
-    _STATE_LABELS.update({str(code): str(label) for code, label in labels.items()})
-
-
-def state_label(code: str) -> str:
-    return _STATE_LABELS.get(code, code)
-
-
-register_state_labels(dict(DeadlineState.choices))
 
 
 @dataclass(frozen=True)
@@ -112,7 +97,6 @@ class Workflow:
     def __post_init__(self):
         self.transitions = tuple(self.transitions)
         self._by_action = {t.action: t for t in self.transitions}
-        register_state_labels(self.state_labels)
         _WORKFLOWS[self.name] = self
         audit_actions.register(
             *(

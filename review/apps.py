@@ -6,5 +6,6 @@ class ReviewConfig(AppConfig):
     verbose_name = "实施方案与联合审查"
 
     def ready(self):
-        # Registers the hook that moves a publicity window when its calendar year is confirmed.
-        from review import deadlines, services  # noqa: F401  (deadline kinds, calendar hook)
+        # Deadline kinds, the audit vocabulary, the workflow tables and the hook that moves a publicity
+        # window when its calendar year is confirmed (review.services.publicity).
+        from review import audit, deadlines, services, workflows  # noqa: F401

@@ -36,6 +36,17 @@ class Decision(models.TextChoices):
     DISAGREE = "disagree", "不同意"
 
 
+class RoundOutcome(models.TextChoices):
+    IN_REVIEW = "", "审查中"
+    PASSED = "passed", "通过"
+    RETURNED = "returned", "未通过，退回修改"
+
+
+class PreReviewState(models.TextChoices):
+    REQUESTED = "requested", "待答复"
+    ANSWERED = "answered", "已答复"
+
+
 class RequestStatus(models.TextChoices):
     OPEN = "open", "未解决"
     RESOLVED = "resolved", "已解决"

@@ -12,7 +12,7 @@ from review.choices import (
 
 DEPARTMENT_REVIEW = deadline_kinds.DeadlineKind(
     code=DEADLINE_DEPARTMENT_REVIEW,
-    label="部门会签意见",
+    label="部门联合审查意见",
     rule=DeadlineRule.WORKING_DAYS,
     # No text sets a limit for a department's opinion: an internal service standard (DOMAIN.md §3 step 7).
     setting="JOINT_REVIEW_WORKDAYS",

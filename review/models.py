@@ -14,8 +14,10 @@ from review.choices import (
     Decision,
     PlanFact,
     PlanState,
+    PreReviewState,
     PublicityState,
     RequestStatus,
+    RoundOutcome,
 )
 
 
@@ -88,6 +90,35 @@ class ImplementationPlan(models.Model):
     def state_badge(self) -> str:
         return PlanState(self.state).badge
 
+    @property
+    def latest_round_number(self) -> int:
+        """The number of the plan's current review round (0 before the first), read once per instance."""
+        if not hasattr(self, "_latest_round_number"):
+            self._latest_round_number = self.review_rounds.aggregate(last=models.Max("number"))["last"] or 0
+        return self._latest_round_number
+
+
+class PlanPartQuerySet(ScopedQuerySet):
+    """Records that belong to a plan and are read with it (scoped through the plan's project)."""
+
+    scope_district = "plan__project__district"
+    scope_organizations = ("plan__project__implementing_entity", "plan__project__coordinating_entity")
+
+
+class PlanPart:
+    """Where a record of a plan sits: its project, district and owners (for audit events and deadlines)."""
+
+    @property
+    def project(self):
+        return self.plan.project
+
+    @property
+    def district(self):
+        return self.plan.project.district
+
+    def scope_owners(self):
+        return self.plan.project.scope_owners()
+
 
 class PlanVersion(models.Model):
     """A frozen submission of the plan; reviewers compare versions."""
@@ -114,7 +145,25 @@ class PlanVersion(models.Model):
         return f"第{self.number}版"
 
 
-class RevisionRequest(models.Model):
+class RevisionRequestQuerySet(PlanPartQuerySet):
+    """A department reads the requests of plans routed to it, except those that quote another department's
+    opinion (a 不同意 or 修改后同意 of joint review carries that department's text)."""
+
+    scope_reviewer = staticmethod(
+        lambda user: (
+            (
+                Q(plan__review_rounds__department_reviews__department_id=user.organization_id)
+                | Q(plan__pre_review_comments__department_id=user.organization_id)
+            )
+            & (Q(department__isnull=True) | Q(department_id=user.organization_id))
+        )
+    )
+
+    def visible_to(self, user):
+        return super().visible_to(user).distinct()
+
+
+class RevisionRequest(PlanPart, models.Model):
     """An itemised request to revise the plan (修改、补充、完善), resolved or still open on later versions."""
 
     plan = models.ForeignKey(
@@ -125,6 +174,15 @@ class RevisionRequest(models.Model):
     )
     raised_on_version = models.PositiveIntegerField("提出时版本")
     source = models.CharField("来源", max_length=40, default="预审")
+    department = models.ForeignKey(
+        "renewal.Organization",
+        verbose_name="提出部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="转自某一部门会签意见的要求：其他部门不能阅读",
+    )
     text = models.TextField("修改要求")
     status = models.CharField(
         "状态", max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN
@@ -144,6 +202,8 @@ class RevisionRequest(models.Model):
         related_name="+",
     )
 
+    objects = RevisionRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["pk"]
         verbose_name = verbose_name_plural = "修改要求"
@@ -152,7 +212,11 @@ class RevisionRequest(models.Model):
         return self.text[:40]
 
 
-class PreReviewComment(models.Model):
+class PreReviewCommentQuerySet(PlanPartQuerySet):
+    scope_reviewer = staticmethod(lambda user: Q(department_id=user.organization_id))
+
+
+class PreReviewComment(PlanPart, models.Model):
     """A department's comment asked for before joint review (联合审查办法 第八条)."""
 
     plan = models.ForeignKey(
@@ -177,6 +241,8 @@ class PreReviewComment(models.Model):
         related_name="+",
     )
 
+    objects = PreReviewCommentQuerySet.as_manager()
+
     class Meta:
         ordering = ["version", "pk"]
         verbose_name = verbose_name_plural = "部门预审意见"
@@ -188,6 +254,14 @@ class PreReviewComment(models.Model):
 
     def __str__(self):
         return f"{self.department}预审意见（第{self.version}版）"
+
+    def get_absolute_url(self):
+        return reverse("review:pre_review_comment", args=[self.pk])
+
+    @property
+    def state(self) -> str:
+        """Asked, or answered: the answer is the only change a pre-review comment goes through."""
+        return PreReviewState.ANSWERED if self.answered_at else PreReviewState.REQUESTED
 
 
 class ExpertReview(models.Model):
@@ -242,7 +316,7 @@ class ReviewRoundQuerySet(ScopedQuerySet):
         return super().visible_to(user).distinct()
 
 
-class ReviewRound(models.Model):
+class ReviewRound(PlanPart, models.Model):
     """One round of parallel department review (会签) of one plan version."""
 
     plan = models.ForeignKey(
@@ -255,7 +329,7 @@ class ReviewRound(models.Model):
     )
     started_at = models.DateTimeField("提请时间", auto_now_add=True)
     completed_at = models.DateTimeField("结束时间", null=True, blank=True)
-    outcome = models.CharField("结果", max_length=20, blank=True)
+    outcome = models.CharField("结果", max_length=20, blank=True, choices=RoundOutcome.choices)
 
     objects = ReviewRoundQuerySet.as_manager()
 
@@ -266,6 +340,9 @@ class ReviewRound(models.Model):
 
     def __str__(self):
         return f"第{self.number}轮联合审查"
+
+    def get_absolute_url(self):
+        return reverse("review:joint_round", args=[self.plan_id])
 
 
 class DepartmentReviewQuerySet(ScopedQuerySet):
@@ -496,3 +573,17 @@ class PublicComment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("review:publicity_comments", args=[self.publicity_id])
+
+    @property
+    def project(self):
+        return self.publicity.plan.project
+
+    @property
+    def district(self):
+        return self.publicity.plan.project.district
+
+    def scope_owners(self):
+        return self.publicity.plan.project.scope_owners()

@@ -1,7 +1,9 @@
 """The 11 plan modules of 《海淀区城市更新实施指引（2025年版）》三(三), with the structured fields the
 guidance names. Each module also has free text. The entity fills only the modules it needs."""
 
+import datetime
 from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 
 
 @dataclass(frozen=True)
@@ -178,3 +180,65 @@ def diff(before: dict, after: dict) -> list[dict]:
                     }
                 )
     return changes
+
+
+def clean_module(module_code: str, values: dict) -> tuple[dict, dict]:
+    """Typed module data and Chinese errors per field, from raw form values."""
+    module = BY_CODE[module_code]
+    data, errors = {}, {}
+    for field in module.fields:
+        raw = values.get(field.name)
+        if field.kind == "bool":
+            data[field.name] = bool(raw) and raw not in ("0", "false", "off")
+            continue
+        raw = "" if raw is None else str(raw).strip()
+        if raw == "":
+            continue
+        if field.kind == "decimal":
+            try:
+                number = Decimal(raw.replace(",", ""))
+            except InvalidOperation:
+                errors[field.name] = f"“{field.label}”应为数字（{field.unit}）。"
+                continue
+            if number < 0:
+                errors[field.name] = f"“{field.label}”不能为负数。"
+                continue
+            data[field.name] = str(number)
+        elif field.kind == "int":
+            if not raw.isdigit():
+                errors[field.name] = f"“{field.label}”应为非负整数。"
+                continue
+            data[field.name] = int(raw)
+        elif field.kind == "date":
+            try:
+                data[field.name] = datetime.date.fromisoformat(raw).isoformat()
+            except ValueError:
+                errors[field.name] = f"“{field.label}”日期格式应为 YYYY-MM-DD。"
+        elif field.kind == "choice":
+            if raw not in field.choices:
+                errors[field.name] = f"请从列表中选择“{field.label}”。"
+                continue
+            data[field.name] = raw
+        else:
+            data[field.name] = raw
+    text = str(values.get("text") or "").strip()
+    if text:
+        data["text"] = text
+    if module_code == "consultation" and data.get("agree_count") is not None and data.get("holders_count"):
+        if data["agree_count"] > data["holders_count"]:
+            errors["agree_count"] = "同意人数不能多于物业权利人总数。"
+    # Only booleans set to False and nothing else: the module was not used.
+    if not any(v for v in data.values()):
+        data = {}
+    return data, errors
+
+
+def clean_modules(modules: dict) -> tuple[dict, dict]:
+    """The whole plan content from raw values per module, and errors keyed "<module>.<field>"."""
+    content, all_errors = {}, {}
+    for module in MODULES:
+        data, errors = clean_module(module.code, modules.get(module.code) or {})
+        all_errors.update({f"{module.code}.{name}": message for name, message in errors.items()})
+        if data:
+            content[module.code] = data
+    return content, all_errors

@@ -37,3 +37,13 @@ def redact(text: str, *, extra_terms=()) -> str:
     for pattern in PATTERNS:
         result = pattern.sub(MASK, result)
     return NAME_AFTER.sub(lambda m: f"{m.group(1) or m.group(4)}{m.group(2) or ''}{MASK}", result)
+
+
+def public_text(comment) -> str:
+    """A public comment as anyone but the answering staff read it."""
+    return redact(comment.text, extra_terms=(comment.name, comment.contact))
+
+
+def public_response(comment) -> str:
+    """Staff's answer as anyone but the answering staff see it: an answer may quote the commenter."""
+    return redact(comment.response, extra_terms=(comment.name, comment.contact)) if comment.response else ""

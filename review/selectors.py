@@ -11,15 +11,17 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Prefetch, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from projects.models import Project
+from renewal import audit_actions
 from renewal import calendar as workdays
+from renewal.choices import Role
 from renewal.models import AuditEvent, Organization
-from renewal.workflow import state_label
-from review import services
-from review.choices import CommentKind, CommentOutcome, Decision, PlanFact, PublicityState, RequestStatus
+from review.choices import CommentOutcome, Decision, PlanFact, PublicityState, RequestStatus, RoundOutcome
 from review.models import (
     DepartmentReview,
     ExpertReview,
@@ -32,20 +34,36 @@ from review.models import (
     ReviewRound,
     RevisionRequest,
 )
-from review.redaction import redact
-from review.services import public_text
+from review.redaction import public_response, public_text, redact
+from review.workflows import WORKFLOWS
 
-ROUND_OUTCOMES = {"passed": "通过", "returned": "未通过，退回修改"}
+ROUND_OUTCOMES = {RoundOutcome.PASSED: "通过", RoundOutcome.RETURNED: "未通过，退回修改"}
 
 # Audit actions whose reason is the staff's answer to a public comment: redacted like the comment itself.
-ANSWER_ACTIONS = {"publicity.respond", "plan.accept_objection"}
-# Audit actions whose states are codes of the review app's own choices rather than a workflow's states.
-ACTION_STATE_LABELS = {
-    "plan.department_decision": dict(Decision.choices),
-    "publicity.comment": dict(CommentKind.choices),
-    "publicity.respond": dict(CommentOutcome.choices),
-    "publicity.close": dict(PublicityState.choices),
+ANSWER_ACTIONS = {
+    "public_comment.answer",
+    "public_comment.accept",
+    "plan.accept_objection",
+    "publicity.respond",
 }
+
+# What the review app writes about a plan's parts (reviews, rounds, comments, requests, notices): its own
+# workflow steps and the events it records outside them (review/audit.py). Kernel events on the parts
+# (their deadlines, a department's files) stay on those parts' own pages.
+REVIEW_ACTIONS = {workflow.audit_code(t.action) for workflow in WORKFLOWS for t in workflow.transitions} | {
+    "plan.start",
+    "plan.opinion",
+    "publicity.publish",
+    "publicity.comment",
+    "publicity.window_moved",
+}
+
+
+def reads_opinion_of(viewer, department_id) -> bool:
+    """Whether the viewer may read a department's opinion text: everyone who may see the plan, except the
+    officers of another department (DOMAIN.md §1: a department sees the reviews routed to it, not its
+    peers' opinions)."""
+    return viewer.effective_role != Role.REVIEWER or viewer.organization_id == department_id
 
 
 ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -68,14 +86,39 @@ def chinese_dates(text: str) -> str:
 def _state(action: str, code: str) -> str:
     if not code:
         return "—"
-    return chinese_dates(ACTION_STATE_LABELS.get(action, {}).get(code) or state_label(code))
+    return chinese_dates(audit_actions.state_label(action, code))
 
 
 def state_change(event) -> str:
-    """An audit event's "from → to" in words and Chinese dates; empty when it changed no state."""
-    if not (event.from_state or event.to_state):
+    """An audit event's "from → to" in its own workflow's words and Chinese dates; empty when it changed
+    no state."""
+    if not (event.from_state or event.to_state) or event.from_state == event.to_state:
         return ""
     return f"{_state(event.action, event.from_state)} → {_state(event.action, event.to_state)}"
+
+
+def _object_keys(model, queryset) -> Q:
+    keys = queryset.annotate(key=Cast("pk", output_field=CharField())).values("key")
+    return Q(content_type=ContentType.objects.get_for_model(model), object_id__in=keys)
+
+
+def plan_events(viewer, plan: ImplementationPlan):
+    """The audit events of a plan and of its parts (department reviews, rounds, pre-review comments,
+    revision requests, notices, public comments) the viewer may read, oldest first."""
+    parts = (
+        _object_keys(DepartmentReview, DepartmentReview.objects.filter(review_round__plan=plan))
+        | _object_keys(ReviewRound, ReviewRound.objects.filter(plan=plan))
+        | _object_keys(PreReviewComment, PreReviewComment.objects.filter(plan=plan))
+        | _object_keys(RevisionRequest, RevisionRequest.objects.filter(plan=plan))
+        | _object_keys(Publicity, Publicity.objects.filter(plan=plan))
+        | _object_keys(PublicComment, PublicComment.objects.filter(publicity__plan=plan))
+    )
+    own = Q(content_type=ContentType.objects.get_for_model(plan), object_id=str(plan.pk))
+    return (
+        AuditEvent.objects.visible_to(viewer)
+        .filter(own | (parts & Q(action__in=REVIEW_ACTIONS)))
+        .order_by("created_at", "pk")
+    )
 
 
 @dataclass
@@ -146,18 +189,22 @@ def round_start_changes(rounds, events) -> dict[int, dict]:
     return changes
 
 
-def _load_plan(project: Project) -> ImplementationPlan | None:
+def _load_plan(viewer, project: Project) -> ImplementationPlan | None:
     return (
         ImplementationPlan.objects.filter(project=project)
         .prefetch_related(
             Prefetch("versions", queryset=PlanVersion.objects.select_related("submitted_by")),
             Prefetch(
                 "pre_review_comments",
-                queryset=PreReviewComment.objects.select_related("department", "answered_by"),
+                queryset=PreReviewComment.objects.visible_to(viewer).select_related(
+                    "department", "answered_by"
+                ),
             ),
             Prefetch(
                 "revision_requests",
-                queryset=RevisionRequest.objects.select_related("raised_by", "resolved_by"),
+                queryset=RevisionRequest.objects.visible_to(viewer).select_related(
+                    "raised_by", "resolved_by"
+                ),
             ),
             Prefetch("expert_reviews", queryset=ExpertReview.objects.select_related("recorded_by")),
             Prefetch(
@@ -185,27 +232,28 @@ def _load_plan(project: Project) -> ImplementationPlan | None:
     )
 
 
-def project_history(project: Project) -> list[HistoryEntry]:
+def project_history(project: Project, viewer) -> list[HistoryEntry]:
     """Every plan version, pre-review comment, revision request, expert review, review round with every
     department's opinion, city approval, opinion, publicity, redacted public comment and audit event of the
-    project, in time order."""
-    plan = _load_plan(project)
-    events = list(AuditEvent.objects.for_object(project))
+    project, in time order, as the viewer may read them (another department's opinion text never)."""
+    plan = _load_plan(viewer, project)
+    events = list(AuditEvent.objects.visible_to(viewer).for_object(project))
     if plan is not None:
-        events += list(AuditEvent.objects.for_object(plan))
+        events += list(plan_events(viewer, plan))
     events.sort(key=lambda e: (e.created_at, e.pk))
     entries: list[HistoryEntry] = []
 
-    def first_event(action, match=lambda e: True, latest=False):
+    def first_event(actions, match=lambda e: True, latest=False):
+        actions = {actions} if isinstance(actions, str) else set(actions)
         candidates = reversed(events) if latest else events
-        return next((e for e in candidates if e.action == action and match(e)), None)
+        return next((e for e in candidates if e.action in actions and match(e)), None)
 
     comment_terms = []
     if plan is not None:
         for publicity in plan.publicities.all():
             for comment in publicity.comments.all():
                 comment_terms += [comment.name, comment.contact]
-        _plan_entries(plan, entries, events, first_event, comment_terms)
+        _plan_entries(viewer, plan, entries, events, first_event, comment_terms)
     for event in events:
         reason = event.reason
         if event.action in ANSWER_ACTIONS:
@@ -227,7 +275,7 @@ def project_history(project: Project) -> list[HistoryEntry]:
 
 
 def _plan_entries(
-    plan: ImplementationPlan, entries: list[HistoryEntry], events, first_event, comment_terms
+    viewer, plan: ImplementationPlan, entries: list[HistoryEntry], events, first_event, comment_terms
 ) -> None:
     fact_labels = dict(PlanFact.choices)
     versions = {v.number: v for v in plan.versions.all()}
@@ -279,10 +327,13 @@ def _plan_entries(
         )
         if item.status == RequestStatus.RESOLVED:
             marked = first_event(
-                "plan.request_mark",
+                ("revision_request.resolve", "plan.request_mark"),
                 lambda e, item=item: (
-                    (e.data or {}).get("request") == item.pk
-                    and (e.data or {}).get("status") == RequestStatus.RESOLVED
+                    (e.action == "revision_request.resolve" and e.object_id == str(item.pk))
+                    or (
+                        (e.data or {}).get("request") == item.pk
+                        and (e.data or {}).get("status") == RequestStatus.RESOLVED
+                    )
                 ),
             )
             resolved_version = versions.get(item.resolved_on_version)
@@ -337,6 +388,7 @@ def _plan_entries(
             )
         )
         for review in reviews:
+            opinion = review.text if reads_opinion_of(viewer, review.department_id) else ""
             if review.carried_over:
                 entries.append(
                     HistoryEntry(
@@ -345,7 +397,7 @@ def _plan_entries(
                         kind_label="部门意见",
                         title=f"第{review_round.number}轮 · {review.department.name}：{review.get_decision_display()}"
                         f"（沿用第{origins[review.pk]}轮意见）",
-                        text=review.text,
+                        text=opinion,
                         actor=_name(review.decided_by),
                     )
                 )
@@ -356,7 +408,7 @@ def _plan_entries(
                         kind="department_opinion",
                         kind_label="部门意见",
                         title=f"第{review_round.number}轮 · {review.department.name}：{review.get_decision_display()}",
-                        text=review.text,
+                        text=opinion,
                         actor=_name(review.decided_by),
                     )
                 )
@@ -372,9 +424,11 @@ def _plan_entries(
                 )
             if not review.is_active:
                 removal = first_event(
-                    "plan.department_remove",
+                    ("department_review.remove", "plan.department_remove"),
                     lambda e, review=review, review_round=review_round: (
-                        e.created_at >= review_round.started_at
+                        e.object_id == str(review.pk)
+                        if e.action == "department_review.remove"
+                        else e.created_at >= review_round.started_at
                         and e.action_label.endswith(review.department.name)
                     ),
                 )
@@ -549,9 +603,9 @@ def public_comments(publicity: Publicity) -> list[dict]:
             "pk": comment.pk,
             "kind": comment.kind,
             "kind_label": comment.get_kind_display(),
-            "text": services.public_text(comment),
+            "text": public_text(comment),
             "submitted_at": comment.submitted_at,
-            "response": services.public_response(comment),
+            "response": public_response(comment),
             "responded_at": comment.responded_at,
         }
         for comment in publicity.comments.all()

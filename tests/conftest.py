@@ -83,3 +83,15 @@ def _register_test_deadline_kinds():
 
 
 _register_test_deadline_kinds()
+
+
+def _register_test_audit_actions():
+    """Codes the kernel's own tests write (apps register theirs in <app>/audit.py)."""
+    from renewal import audit_actions
+
+    codes = "calendar.test publicity.extend test.admit test.deleted test.forged test.gone test.new test.old"
+    codes += " test.org test.own test.public test.raw test.second test.submit test.sweep test.x"
+    audit_actions.register(*(audit_actions.AuditAction(code, f"测试操作 {code}") for code in codes.split()))
+
+
+_register_test_audit_actions()

@@ -272,8 +272,32 @@ API_LISTS = [
     "/api/v1/plans/",
     "/api/v1/plan-versions/",
     "/api/v1/reviews/",
+    "/api/v1/pre-review-comments/",
+    "/api/v1/revision-requests/",
+    "/api/v1/publicity-comments/",
+    "/api/v1/intake-opinions/",
     "/api/v1/me/",
 ]
+PUBLIC_API_LISTS = ["/api/v1/public-notices/"]
+
+
+def test_every_signed_in_api_collection_is_checked():
+    """A new collection cannot be added without its permission test: the list above covers every router."""
+    from django.urls import get_resolver
+
+    collections = set()
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns, route)
+            elif (pattern.name or "").endswith("-list") and route.startswith("api/v1/"):
+                collections.add("/" + route.rstrip("$").replace("^", ""))
+
+    walk(get_resolver().url_patterns)
+    missing = {c for c in collections if "(?P" not in c} - set(API_LISTS) - set(PUBLIC_API_LISTS)
+    assert not missing, f"API collections without a permission test: {sorted(missing)}"
 
 
 def test_every_api_list_answers_each_role(client, sample):

@@ -1,10 +1,18 @@
-"""Ledger rows over the API: the same fields as the HTML list and the export, dates in ISO 8601."""
+"""The project library over the API: ledger rows with the same fields as the HTML list and the export
+(dates in ISO 8601), and the inputs of the intake steps, checked as the pages check them."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from projects.models import Category, Project, SubType
+from projects.choices import ATTACHMENT_KINDS, GenerationMode, Opinion
+from projects.models import Category, IntakeOpinion, Project, SubType
+from projects.services import EDITABLE_FIELDS, decision_given
+from renewal.attachments import validate_upload
+from renewal.choices import OrganizationKind
 from renewal.models import District, Organization
+
+RELATED_FIELDS = ("category", "sub_type", "coordinating_entity")
 
 
 class DistrictSerializer(serializers.ModelSerializer):
@@ -128,3 +136,162 @@ class ProjectSerializer(serializers.ModelSerializer):
     def get_admission_notice_number(self, project) -> str | None:
         notice = getattr(project, "admission_notice", None)
         return notice.number if notice else None
+
+
+# --- input: the same fields and the same checks as the pages' forms ----------------------------------
+
+
+class ApplicationSerializer(serializers.Serializer):
+    """The intake application as the form 填报入库申请 has it (ids for the catalogue and the 统筹主体);
+    checked by that same form (projects.forms.ProjectForm), so the API says what the page says."""
+
+    name = serializers.CharField(required=False, allow_blank=True, help_text="项目名称")
+    category = serializers.IntegerField(required=False, allow_null=True, help_text="类别 id")
+    sub_type = serializers.IntegerField(
+        required=False, allow_null=True, help_text="子类 id（须属于所选类别）"
+    )
+    generation_mode = serializers.ChoiceField(
+        choices=GenerationMode.choices, required=False, help_text="生成方式"
+    )
+    changes_land_or_building = serializers.BooleanField(
+        required=False, help_text="涉及用地功能、建筑规模或高度调整等（联合审查办法 第二条）"
+    )
+    involves_public_interest = serializers.BooleanField(required=False, help_text="涉及公共利益、公共安全")
+    designated_by_government = serializers.BooleanField(required=False, help_text="区政府确定需编制实施方案")
+    coordinating_entity = serializers.IntegerField(
+        required=False, allow_null=True, help_text="统筹主体（本区实施主体单位）id"
+    )
+    property_right_holders = serializers.CharField(
+        required=False, allow_blank=True, help_text="物业权利人，每行一个"
+    )
+    location = serializers.CharField(required=False, allow_blank=True, help_text="项目位置")
+    land_area = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="用地面积（平方米）"
+    )
+    building_area = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="建筑面积（平方米）"
+    )
+    renewal_goal = serializers.CharField(required=False, allow_blank=True, help_text="更新目标")
+    total_investment = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="总投资（资金匡算，万元）"
+    )
+    funding_sources = serializers.CharField(required=False, allow_blank=True, help_text="资金来源")
+
+
+def checked_application(values: dict, *, district, instance: Project | None = None) -> dict:
+    """The application's values after the page's own form checked them (400 with its messages). Fields
+    left out keep their current values (a new application: the form's defaults)."""
+    from projects.forms import ProjectForm
+
+    # What the form shows before anybody types: a new application's defaults, or the current values.
+    current = instance if instance is not None else Project()
+    data = {
+        name: getattr(current, f"{name}_id" if name in RELATED_FIELDS else name) for name in EDITABLE_FIELDS
+    }
+    data.update(values)
+    data = {name: ("" if value is None else value) for name, value in data.items()}
+    form = ProjectForm(data=data, district=district)
+    if not form.is_valid():
+        raise serializers.ValidationError(
+            {
+                ("non_field_errors" if name == "__all__" else name): errors
+                for name, errors in form.errors.items()
+            }
+        )
+    return form.cleaned_data
+
+
+class RouteInputSerializer(serializers.Serializer):
+    departments = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Organization.objects.filter(kind=OrganizationKind.DEPARTMENT, is_active=True),
+        help_text="分送的行业主管部门 id（本区）",
+        error_messages={"does_not_exist": "部门 {pk_value} 不存在。", "incorrect_type": "部门须以 id 表示。"},
+    )
+
+
+def _text(help_text: str):
+    return serializers.CharField(required=False, allow_blank=True, default="", help_text=help_text)
+
+
+class SupplementInputSerializer(serializers.Serializer):
+    items = _text("需补正的内容（逐项列明，必填）")
+
+
+class ResubmitInputSerializer(serializers.Serializer):
+    response = _text("补正说明（必填；补正通知发出后须已上传新的或替换的材料）")
+
+
+class AdmitInputSerializer(serializers.Serializer):
+    note = _text("入库意见（区域综合性项目须填写区政府研究确定的依据）")
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = _text("原因/意见（必填）")
+
+
+class MaterialInputSerializer(serializers.Serializer):
+    """One file, as the page's upload form sends it (multipart/form-data)."""
+
+    kind = serializers.ChoiceField(
+        choices=[(kind, kind) for kind in ATTACHMENT_KINDS],
+        help_text="材料类型",
+        error_messages={"invalid_choice": "请选择材料类型：" + "、".join(ATTACHMENT_KINDS) + "。"},
+    )
+    file = serializers.FileField(help_text="文件（PDF、图片、Office 文档、DWG 或 ZIP，按内容识别）")
+    replaces = serializers.IntegerField(
+        required=False, allow_null=True, help_text="替换的本项目附件 id（新版本）"
+    )
+
+    def validate_file(self, upload):
+        try:
+            validate_upload(upload)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return upload
+
+
+# --- intake opinions ----------------------------------------------------------------------------------
+
+
+class IntakeOpinionSerializer(serializers.ModelSerializer):
+    project_code = serializers.CharField(source="project.code", read_only=True)
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    department = OrganizationSerializer(read_only=True)
+    opinion_label = serializers.CharField(source="get_opinion_display", read_only=True)
+
+    class Meta:
+        model = IntakeOpinion
+        fields = [
+            "id",
+            "project",
+            "project_code",
+            "project_name",
+            "round",
+            "department",
+            "opinion",
+            "opinion_label",
+            "text",
+            "routed_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class OpinionDecisionSerializer(serializers.Serializer):
+    """同意 or 不同意 (with its reason), checked by the intake opinion table's own guard."""
+
+    decision = serializers.ChoiceField(
+        choices=[(Opinion.AGREE, "同意"), (Opinion.DISAGREE, "不同意")],
+        error_messages={
+            "required": "请选择“同意”或“不同意”。",
+            "invalid_choice": "请选择“同意”或“不同意”。",
+        },
+    )
+    text = _text("意见说明（不同意时必填）")
+
+    def validate(self, attrs):
+        missing = decision_given(None, decision=attrs["decision"], text=attrs.get("text", ""))
+        if missing:
+            raise serializers.ValidationError({"text": [f"{missing}。"]})
+        return attrs

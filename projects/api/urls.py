@@ -7,5 +7,6 @@ app_name = "projects-api"
 # SimpleRouter: the API root view already comes from renewal.api.urls under the same prefix.
 router = SimpleRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
+router.register("intake-opinions", views.IntakeOpinionViewSet, basename="intake-opinion")
 
 urlpatterns = router.urls

@@ -1,21 +1,101 @@
+"""The project library over the API: the ledger, and every intake step the pages offer.
+
+`GET /api/v1/projects/<id>/actions/` lists the INTAKE steps the caller may take now (or why not), as the
+project page's buttons do; `POST …/actions/<name>/` takes one with the fields of the page's form;
+`POST /api/v1/projects/` files a new application. Intake opinions are answered at
+`/api/v1/intake-opinions/<id>/actions/decide/`.
+"""
+
+import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
-from projects.api.serializers import ProjectSerializer
+from projects import services
+from projects.api.serializers import (
+    AdmitInputSerializer,
+    ApplicationSerializer,
+    IntakeOpinionSerializer,
+    MaterialInputSerializer,
+    OpinionDecisionSerializer,
+    ProjectSerializer,
+    ReasonInputSerializer,
+    ResubmitInputSerializer,
+    RouteInputSerializer,
+    SupplementInputSerializer,
+    checked_application,
+)
 from projects.filtersets import ProjectFilterSet
-from projects.models import Project
+from projects.models import IntakeOpinion, Project
 from projects.selectors import LEDGER_RELATED, LEDGER_ROLES, ledger_rows, open_deadlines_prefetch
+from renewal.api.actions import REFUSAL, ApiAction, WorkflowActionsMixin
 from renewal.api.views import ScopedViewSetMixin
+from renewal.models import Attachment
+from renewal.workflow import TransitionRefused
 
 
-class ProjectViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """The project library ledger: the same scope, filters (`sort` for ordering) and lights as /projects/."""
+def _edit(viewset, project, data):
+    values = checked_application(data, district=project.district, instance=project)
+    return services.update_draft(project, actor=viewset.request.user, data=values, request=viewset.request)
+
+
+def _upload(viewset, project, data):
+    replaces = None
+    if data.get("replaces") is not None:
+        replaces = Attachment.objects.for_object(project).filter(pk=data["replaces"]).first()
+        if replaces is None:
+            raise serializers.ValidationError({"replaces": ["只能替换本项目的附件。"]})
+    services.add_material(
+        project,
+        data["file"],
+        kind=data["kind"],
+        actor=viewset.request.user,
+        replaces=replaces,
+        request=viewset.request,
+    )
+    return project
+
+
+def _act(step):
+    """perform(viewset, project, data) for a service step(project, actor=…, request=…, **data)."""
+    return lambda viewset, project, data: step(
+        project, actor=viewset.request.user, request=viewset.request, **data
+    )
+
+
+class ProjectViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The project library ledger: the same scope, filters (`sort` for ordering) and lights as /projects/;
+    the intake steps as on the project page."""
 
     queryset = Project.objects.select_related(*LEDGER_RELATED, "admission_notice")
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
     filter_backends = [DjangoFilterBackend]
     allowed_roles = LEDGER_ROLES
+    api_actions = (
+        ApiAction("edit", _edit, ApplicationSerializer, "修改申请（草稿或待补正时；未给出的字段保持不变）"),
+        ApiAction(
+            "upload", _upload, MaterialInputSerializer, "上传申请材料（multipart/form-data）", multipart=True
+        ),
+        ApiAction("submit", _act(services.submit), summary="提交入库申请（须已上传必备材料）"),
+        ApiAction("delete", _act(services.delete_draft), summary="删除草稿及其材料", deletes=True),
+        ApiAction("resubmit", _act(services.resubmit), ResubmitInputSerializer, "补正后重新提交"),
+        ApiAction("withdraw", _act(services.withdraw), ReasonInputSerializer, "撤回入库申请"),
+        ApiAction("route", _act(services.route), RouteInputSerializer, "分送部门联合审查"),
+        ApiAction(
+            "request_supplement", _act(services.request_supplement), SupplementInputSerializer, "发出补正通知"
+        ),
+        ApiAction("admit", _act(services.admit), AdmitInputSerializer, "确认入库并制发入库通知书"),
+        ApiAction("reject", _act(services.reject), ReasonInputSerializer, "不予入库"),
+        ApiAction(
+            "move_to_implementation",
+            _act(services.move_to_implementation),
+            ReasonInputSerializer,
+            "转入实施项目库（实施条件认定）",
+        ),
+    )
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related(open_deadlines_prefetch(self.request.user))
@@ -33,7 +113,65 @@ class ProjectViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         self._compute_rows(page if page is not None else queryset)
         return page
 
-    def get_object(self):
-        project = super().get_object()
-        self._compute_rows([project])
-        return project
+    def get_serializer(self, *args, **kwargs):
+        if args and isinstance(args[0], Project):  # one project (retrieve, a step's answer): its lights now
+            self._compute_rows([args[0]])
+        return super().get_serializer(*args, **kwargs)
+
+    def availability(self, obj):
+        return services.project_actions(self.request.user, obj)
+
+    @extend_schema(
+        request=ApplicationSerializer,
+        responses={201: ProjectSerializer, 400: REFUSAL, 403: REFUSAL, 409: REFUSAL},
+        summary="填报入库申请（保存为草稿）",
+    )
+    def create(self, request):
+        """An entity files a new intake application (a draft), with the fields of the page's form."""
+        refusal = services.filing_refusal(request.user)
+        if refusal:
+            raise PermissionDenied(refusal)
+        payload = ApplicationSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = checked_application(payload.validated_data, district=request.user.district)
+        try:
+            project = services.create_draft(actor=request.user, data=values, request=request)
+        except TransitionRefused as refused:
+            return Response(
+                {"detail": refused.message, "missing": refused.missing}, status=status.HTTP_409_CONFLICT
+            )
+        project = self.get_queryset().get(pk=project.pk)
+        return Response(self.get_serializer(project).data, status=status.HTTP_201_CREATED)
+
+
+class IntakeOpinionFilterSet(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project_id", help_text="项目 id")
+
+    class Meta:
+        model = IntakeOpinion
+        fields = ["project", "round", "opinion"]
+
+
+class IntakeOpinionViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Departments' intake opinions, scoped as on the project page: a department reads only its own."""
+
+    queryset = IntakeOpinion.objects.select_related("project", "department").order_by(
+        "project_id", "round", "pk"
+    )
+    serializer_class = IntakeOpinionSerializer
+    filterset_class = IntakeOpinionFilterSet
+    filter_backends = [DjangoFilterBackend]
+    allowed_roles = LEDGER_ROLES
+    api_actions = (
+        ApiAction(
+            "decide",
+            lambda viewset, opinion, data: services.record_opinion(
+                opinion, actor=viewset.request.user, request=viewset.request, **data
+            ),
+            OpinionDecisionSerializer,
+            "答复入库审查意见（同意/不同意）",
+        ),
+    )
+
+    def availability(self, obj):
+        return services.opinion_actions(self.request.user, obj)

@@ -1,22 +1,23 @@
 """Intake pages: the entity's application form, the project page with its actions, opinions, the notice."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
 from projects import services
-from projects.choices import REQUIRED_INTAKE_MATERIALS, Opinion, Stage
+from projects.choices import REQUIRED_INTAKE_MATERIALS, Stage
 from projects.forms import AttachmentForm, OpinionForm, ProjectForm, ReasonForm, RouteForm
 from projects.models import AdmissionNotice, IntakeOpinion, Project
+from projects.selectors import project_timeline
 from renewal.choices import DeadlineState, Role
-from renewal.models import Attachment, AuditEvent, Deadline
+from renewal.models import Attachment, Deadline
 from renewal.permissions import get_visible_or_404
 from renewal.selectors import deadlines_with_lights
 from renewal.views import RoleRequiredMixin
-from renewal.workflow import TransitionRefused
+from renewal.workflow import TransitionRefused, workflows
 
 PROJECT_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
 
@@ -38,18 +39,18 @@ def material_checklist(attachments) -> list[dict]:
     ]
 
 
-STAGE_LABELS = dict(Stage.choices)
+def offered(workflow, rows, obj) -> dict:
+    """The steps to show the user, by name: their own steps that are allowed now, and those the current
+    state allows but something is still missing for (shown disabled, with the reason)."""
+    in_state = {t.action for t in workflow.available(obj)}
+    return {row.action: row for row in rows if row.permitted and (row.allowed or row.action in in_state)}
 
 
-def project_timeline(events) -> list:
-    """The project's audit events; a change of the project's stage is labelled with the stage's own
-    name (the kernel's state registry is shared by every workflow, where "draft" may mean a plan's)."""
-    events = list(events)
-    for event in events:
-        codes = (event.from_state, event.to_state)
-        if event.action.startswith(("intake.", "project.")) and all(c in STAGE_LABELS for c in codes if c):
-            event.stage_change = tuple(STAGE_LABELS.get(c, "") for c in codes)
-    return events
+def refusal_for_role(workflow, action: str, user, obj, refusal: TransitionRefused) -> None:
+    """A step refused because of who the user is answers 403 with the table's reason (like a page the
+    role may not use); any other refusal is shown where the step was asked for."""
+    if not workflow.get(action).may_act(user, obj):
+        raise PermissionDenied(refusal.message)
 
 
 def upload_form(attachments) -> AttachmentForm:
@@ -98,24 +99,31 @@ class ProjectCreateView(RoleRequiredMixin, View):
 class ProjectEditView(RoleRequiredMixin, View):
     allowed_roles = (Role.ENTITY,)
 
+    def _context(self, request, form, project) -> dict:
+        rows = services.project_actions(request.user, project)
+        return {**form_context(form, project), "edit": next(row for row in rows if row.action == "edit")}
+
     def get(self, request, pk):
         project = get_visible_or_404(project_queryset(), request.user, pk=pk)
         form = ProjectForm(instance=project, district=project.district)
-        return render(request, "projects/project_form.html", form_context(form, project))
+        return render(request, "projects/project_form.html", self._context(request, form, project))
 
     def post(self, request, pk):
         project = get_visible_or_404(project_queryset(), request.user, pk=pk)
         form = ProjectForm(request.POST, instance=Project.objects.get(pk=pk), district=project.district)
         if not form.is_valid():
-            return render(request, "projects/project_form.html", form_context(form, project), status=400)
+            context = self._context(request, form, project)
+            return render(request, "projects/project_form.html", context, status=400)
         try:
             services.update_draft(project, actor=request.user, data=form.cleaned_data, request=request)
         except TransitionRefused as refusal:
+            refusal_for_role(services.INTAKE, "edit", request.user, project, refusal)
             if not refusal.missing:  # a state refusal: nothing to correct in the form
                 messages.error(request, refusal.message)
                 return redirect("projects:project_detail", pk=pk)
             refusal_as_form_error(form, refusal)
-            return render(request, "projects/project_form.html", form_context(form, project), status=400)
+            context = self._context(request, form, project)
+            return render(request, "projects/project_form.html", context, status=400)
         messages.success(request, "申请内容已保存。")
         return redirect("projects:project_detail", pk=pk)
 
@@ -150,29 +158,21 @@ class ProjectDetailView(RoleRequiredMixin, View):
             pk=pk,
         )
         user = request.user
-        actions = services.allowed_actions(user, project)
+        actions = offered(services.INTAKE, services.project_actions(user, project), project)
         deadlines = list(project.deadlines.all())
         open_rows = deadlines_with_lights([d for d in deadlines if d.state == DeadlineState.OPEN])
         closed = [d for d in deadlines if d.state != DeadlineState.OPEN]
         rounds: dict[int, list] = {}
         for opinion in project.intake_opinions.all():
             rounds.setdefault(opinion.round, []).append(opinion)
-        my_opinions = [
-            o
-            for o in project.intake_opinions.all()
-            if user.role == Role.REVIEWER
-            and o.department_id == user.organization_id
-            and o.opinion == Opinion.PENDING
-            and project.stage in services.OPINION_STAGES
-        ]
         attachments = [a for a in project.attachments.all() if not hasattr(a, "superseded_by")]
         supplement = next(
             (s for s in reversed(project.supplement_requests.all()) if s.responded_on is None), None
         )
+        upload = actions.get("upload")
         context = {
             "project": project,
             "actions": actions,
-            "confirm": CONFIRMATIONS,
             "checklist": material_checklist(attachments) if project.stage in CHECKLIST_STAGES else None,
             "open_supplement": supplement if project.stage == Stage.SUPPLEMENT else None,
             "open_rows": open_rows,
@@ -181,16 +181,24 @@ class ProjectDetailView(RoleRequiredMixin, View):
             "supplements": list(project.supplement_requests.all()),
             "attachments": attachments,
             "old_attachments": [a for a in project.attachments.all() if hasattr(a, "superseded_by")],
-            "events": project_timeline(
-                AuditEvent.objects.visible_to(user).for_object(project).order_by("created_at", "pk")
-            ),
+            "events": project_timeline(project, user),
             "notice": AdmissionNotice.objects.filter(project=project).first(),
-            "attachment_form": upload_form(attachments) if "upload" in actions else None,
+            "attachment_form": upload_form(attachments) if upload and upload.allowed else None,
             "route_form": RouteForm(project=project) if "route" in actions else None,
-            "my_opinions": my_opinions,
+            "my_opinions": services.answerable_opinions(user, project.intake_opinions.all()),
             "plan": visible_plan(project, user),
+            "plan_start": plan_start(project, user),
         }
         return render(request, "projects/project_detail.html", context)
+
+
+def plan_start(project, user):
+    """The later stage's first step on this project (the review app's `plan_start` table, asked by name so
+    the project library does not depend on the app that builds on it); None where no such table exists."""
+    table = workflows().get("plan_start")
+    if table is None:
+        return None
+    return next((row for row in table.available_for(user, project) if row.action == "start"), None)
 
 
 def visible_plan(project, user):
@@ -225,6 +233,7 @@ class AttachmentUploadView(RoleRequiredMixin, View):
                 request=request,
             )
         except TransitionRefused as refusal:
+            refusal_for_role(services.INTAKE, "upload", request.user, project, refusal)
             messages.error(request, refusal.message)
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
@@ -233,54 +242,63 @@ class AttachmentUploadView(RoleRequiredMixin, View):
         return redirect("projects:project_detail", pk=pk)
 
 
-ACTION_LABELS = {t.action: t.label for t in services.INTAKE.transitions}
-CONFIRMATIONS = {t.action: t.confirm for t in services.INTAKE.transitions if t.confirm}
-ACTION_LABELS["delete"] = "删除草稿"
+def _route(request, project, text):
+    form = RouteForm(request.POST, project=project)
+    departments = form.cleaned_data["departments"] if form.is_valid() else []  # none: the table says so
+    return services.route(project, actor=request.user, departments=departments, request=request)
+
+
+# Each INTAKE step the project page posts here, with the fields of its form (`text`: the reason box).
+PERFORM = {
+    "submit": lambda request, project, text: services.submit(project, actor=request.user, request=request),
+    "route": _route,
+    "request_supplement": lambda request, project, text: services.request_supplement(
+        project, actor=request.user, items=text, request=request
+    ),
+    "resubmit": lambda request, project, text: services.resubmit(
+        project, actor=request.user, response=text, request=request
+    ),
+    "withdraw": lambda request, project, text: services.withdraw(
+        project, actor=request.user, reason=text, request=request
+    ),
+    "delete": lambda request, project, text: services.delete_draft(
+        project, actor=request.user, request=request
+    ),
+    "admit": lambda request, project, text: services.admit(
+        project, actor=request.user, note=text, request=request
+    ),
+    "reject": lambda request, project, text: services.reject(
+        project, actor=request.user, reason=text, request=request
+    ),
+    "move_to_implementation": lambda request, project, text: services.move_to_implementation(
+        project, actor=request.user, reason=text, request=request
+    ),
+}
 
 
 class ProjectActionView(RoleRequiredMixin, View):
-    """POST one intake transition; a refusal comes back as a message saying what is missing."""
+    """POST one intake step; a refusal comes back as a message saying what is missing (403 when the
+    step is not the user's to take)."""
 
     allowed_roles = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.ADMINISTRATOR)
 
     def post(self, request, pk, action):
         project = get_visible_or_404(project_queryset(), request.user, pk=pk)
+        if action not in PERFORM:
+            messages.error(request, "未知的操作。")
+            return redirect("projects:project_detail", pk=pk)
         reason = ReasonForm(request.POST)
         text = reason.cleaned_data["reason"] if reason.is_valid() else ""
-        user = request.user
         try:
-            if action == "submit":
-                services.submit(project, actor=user, request=request)
-            elif action == "route":
-                form = RouteForm(request.POST, project=project)
-                if not form.is_valid():
-                    raise TransitionRefused("请至少选择一个行业主管部门。")
-                services.route(
-                    project, actor=user, departments=form.cleaned_data["departments"], request=request
-                )
-            elif action == "request_supplement":
-                services.request_supplement(project, actor=user, items=text, request=request)
-            elif action == "resubmit":
-                services.resubmit(project, actor=user, response=text, request=request)
-            elif action == "withdraw":
-                services.withdraw(project, actor=user, reason=text, request=request)
-            elif action == "delete":
-                services.delete_draft(project, actor=user, request=request)
-                messages.success(request, f"已删除草稿“{project.name}”。")
-                return redirect("projects:intake_inbox")
-            elif action == "admit":
-                services.admit(project, actor=user, note=text, request=request)
-            elif action == "reject":
-                services.reject(project, actor=user, reason=text, request=request)
-            elif action == "move_to_implementation":
-                services.move_to_implementation(project, actor=user, reason=text, request=request)
-            else:
-                messages.error(request, "未知的操作。")
-                return redirect("projects:project_detail", pk=pk)
+            PERFORM[action](request, project, text)
         except TransitionRefused as refusal:
+            refusal_for_role(services.INTAKE, action, request.user, project, refusal)
             messages.error(request, refusal.message)
-        else:
-            messages.success(request, f"已{ACTION_LABELS.get(action, '完成操作')}。")
+            return redirect("projects:project_detail", pk=pk)
+        if action == "delete":
+            messages.success(request, f"已删除草稿“{project.name}”。")
+            return redirect("projects:intake_inbox")
+        messages.success(request, f"已{services.INTAKE.get(action).label}。")
         return redirect("projects:project_detail", pk=pk)
 
 
@@ -294,17 +312,19 @@ class OpinionView(RoleRequiredMixin, View):
             IntakeOpinion.objects.select_related("project", "department"), request.user, pk=pk
         )
 
+    def _page(self, request, opinion, form, status=200):
+        rows = services.opinion_actions(request.user, opinion)
+        context = {"opinion": opinion, "form": form, "decide": next(r for r in rows if r.action == "decide")}
+        return render(request, "projects/opinion_form.html", context, status=status)
+
     def get(self, request, pk):
-        opinion = self._opinion(request, pk)
-        return render(request, "projects/opinion_form.html", {"opinion": opinion, "form": OpinionForm()})
+        return self._page(request, self._opinion(request, pk), OpinionForm())
 
     def post(self, request, pk):
         opinion = self._opinion(request, pk)
         form = OpinionForm(request.POST)
         if not form.is_valid():
-            return render(
-                request, "projects/opinion_form.html", {"opinion": opinion, "form": form}, status=400
-            )
+            return self._page(request, opinion, form, status=400)
         try:
             services.record_opinion(
                 opinion,
@@ -314,6 +334,7 @@ class OpinionView(RoleRequiredMixin, View):
                 request=request,
             )
         except TransitionRefused as refusal:
+            refusal_for_role(services.INTAKE_OPINION, "decide", request.user, opinion, refusal)
             messages.error(request, refusal.message)
         else:
             messages.success(request, "审查意见已提交。")
@@ -352,11 +373,12 @@ class IntakeInboxView(RoleRequiredMixin, View):
         user = request.user
         context = {"pending_opinions": [], "rows": []}
         if user.role == Role.REVIEWER:
-            context["pending_opinions"] = list(
+            context["pending_opinions"] = services.answerable_opinions(
+                user,
                 IntakeOpinion.objects.visible_to(user)
-                .filter(opinion=Opinion.PENDING, project__stage__in=services.OPINION_STAGES)
+                .filter(opinion__in=services.INTAKE_OPINION.get("decide").sources)
                 .select_related("project", "project__category")
-                .order_by("routed_at")
+                .order_by("routed_at"),
             )
         else:
             stages = self.INTAKE_STAGES if user.role == Role.ENTITY else self.INTAKE_STAGES[1:]
@@ -377,6 +399,6 @@ class IntakeInboxView(RoleRequiredMixin, View):
             for row in rows:
                 by_project.setdefault(row.deadline.object_id, []).append(row)
             context["rows"] = [(p, by_project.get(p.pk, [])) for p in projects]
-        context["can_create"] = user.role == Role.ENTITY
+        context["can_create"] = not services.filing_refusal(user)
         context["create_url"] = reverse("projects:project_create")
         return render(request, "projects/intake_inbox.html", context)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from renewal.workflow import Availability, TransitionRefused
@@ -48,6 +49,8 @@ class ApiAction:
     perform: Callable  # (viewset, obj, validated_data) → the object after the action
     serializer: type[serializers.Serializer] = NoInput
     summary: str = ""
+    deletes: bool = False  # the step removes the object (a deleted draft): 204, no body
+    multipart: bool = False  # the input carries files: multipart/form-data only
 
 
 def _make_route(api_action: ApiAction, response_serializer):
@@ -63,6 +66,8 @@ def _make_route(api_action: ApiAction, response_serializer):
             )
         except PermissionDenied as denied:
             return Response({"detail": str(denied) or "您不能执行此操作。", "missing": []}, status=403)
+        if api_action.deletes:
+            return Response(status=status.HTTP_204_NO_CONTENT)
         result = result if result is not None else obj
         if isinstance(result, type(obj)):
             result = self.get_queryset().filter(pk=result.pk).first() or result
@@ -71,18 +76,20 @@ def _make_route(api_action: ApiAction, response_serializer):
 
     run.__name__ = f"action_{api_action.name}"
     run.__doc__ = api_action.summary or api_action.name
-    run = extend_schema(
-        request=api_action.serializer,
-        responses={200: response_serializer, 400: REFUSAL, 403: REFUSAL, 404: None, 409: REFUSAL},
-        summary=api_action.summary or None,
-        operation_id=None,
-    )(run)
-    return action(
+    routed = action(
         detail=True,
         methods=["post"],
         url_path=f"actions/{api_action.name}",
         url_name=f"action-{api_action.name.replace('_', '-')}",
+        **({"parser_classes": [MultiPartParser, FormParser]} if api_action.multipart else {}),
     )(run)
+    # After @action: it replaces the function's kwargs, where extend_schema keeps the operation's schema.
+    done = {204: None} if api_action.deletes else {200: response_serializer}
+    return extend_schema(
+        request=api_action.serializer,
+        responses={**done, 400: REFUSAL, 403: REFUSAL, 404: None, 409: REFUSAL},
+        summary=api_action.summary or None,
+    )(routed)
 
 
 class WorkflowActionsMixin:

@@ -9,6 +9,9 @@ router = SimpleRouter()
 router.register("plans", views.PlanViewSet, basename="plan")
 router.register("plan-versions", views.PlanVersionViewSet, basename="plan-version")
 router.register("reviews", views.DepartmentReviewViewSet, basename="review")
+router.register("pre-review-comments", views.PreReviewCommentViewSet, basename="pre-review-comment")
+router.register("revision-requests", views.RevisionRequestViewSet, basename="revision-request")
+router.register("publicity-comments", views.PublicityCommentViewSet, basename="publicity-comment")
 router.register("public-notices", views.PublicNoticeViewSet, basename="public-notice")
 
 urlpatterns = router.urls

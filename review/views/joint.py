@@ -1,5 +1,7 @@
 """Joint review pages (会签): the inbox, a department's opinion form, the staff's round page, the printable
-联合审查意见 and the printable opinion history (签核历程). Every change goes through review.services."""
+联合审查意见 and the printable opinion history (签核历程). Every change goes through review.services; the
+buttons come from the workflow tables (review.workflows), and a department reads no other department's
+opinion text on any of these pages."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,7 +19,7 @@ from django.views import View
 
 from projects.models import Project
 from projects.services import housing_commission
-from renewal.attachments import attach, validate_upload
+from renewal.attachments import validate_upload
 from renewal.choices import DeadlineState, OrganizationKind, Role
 from renewal.models import Attachment, AuditEvent, Deadline, Organization
 from renewal.permissions import get_visible_or_404
@@ -31,7 +32,6 @@ from review.choices import (
     DEADLINE_LAND_ALL,
     DEADLINE_LAND_FIRST_PHASE,
     Decision,
-    DeliverableKind,
     PlanFact,
     PlanState,
 )
@@ -42,8 +42,15 @@ from review.models import (
     PreReviewComment,
     ReviewRound,
 )
-from review.selectors import ROUND_OUTCOMES, carried_over_origins, project_history, round_start_changes
-from review.views.plans import STAFF_ROLES, plan_queryset
+from review.selectors import (
+    ROUND_OUTCOMES,
+    carried_over_origins,
+    project_history,
+    reads_opinion_of,
+    round_start_changes,
+)
+from review.views.plans import STAFF_ROLES, plan_queryset, refuse_unless_permitted
+from review.workflows import DEPARTMENT_REVIEW, PLAN, offered
 
 ALL_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
 # A department's working page is internal to the government side; entities read opinions in the history.
@@ -117,7 +124,7 @@ class DepartmentDecisionForm(forms.Form):
 
 
 # Fields named in TransitionRefused.missing by services.record_decision.
-DECISION_FIELDS = {"意见": "decision", "意见内容": "text"}
+DECISION_FIELDS = {"意见": "decision", "意见内容": "text", "意见附件": "attachments"}
 
 
 # --- the inbox --------------------------------------------------------------------------------------
@@ -287,26 +294,6 @@ def review_queryset():
     )
 
 
-def is_current_round(review_round: ReviewRound) -> bool:
-    return not ReviewRound.objects.filter(
-        plan_id=review_round.plan_id, number__gt=review_round.number
-    ).exists()
-
-
-def why_not_answerable(user, review: DepartmentReview, current: bool) -> str | None:
-    """The reason the form is not offered, in the service's words; None when the department may answer."""
-    plan = review.review_round.plan
-    if user.effective_role != Role.REVIEWER or user.organization_id != review.department_id:
-        return "只有被分送的部门可以提出本部门的审查意见。"
-    if plan.state != PlanState.JOINT_REVIEW or not current:
-        return "本轮联合审查已结束，不能再提出意见。"
-    if not review.is_active:
-        return "本部门已被移出本轮会签。"
-    if review.decision != Decision.PENDING:
-        return "本部门已提出本轮审查意见，不能重复提交。"
-    return None
-
-
 class DepartmentReviewView(RoleRequiredMixin, View):
     """The department's 会签 form: 同意 / 修改后同意 / 不同意 with text and attachments."""
 
@@ -316,19 +303,21 @@ class DepartmentReviewView(RoleRequiredMixin, View):
         return get_visible_or_404(review_queryset(), request.user, pk=pk)
 
     def _render(self, request, review, form, status=200):
+        user = request.user
         plan = review.review_round.plan
-        current = is_current_round(review.review_round)
         version = PlanVersion.objects.filter(plan=plan, number=review.review_round.version).first()
         deadlines = deadlines_with_lights(
             review.deadlines.select_related("responsible_organization").order_by("-opened_at", "-pk")
         )
-        others = (
+        others = list(
             DepartmentReview.objects.filter(review_round_id=review.review_round_id)
             .exclude(pk=review.pk)
             .select_related("department")
             .order_by("department__name")
         )
-        reason = why_not_answerable(request.user, review, current)
+        for other in others:
+            other.opinion_text = other.text if reads_opinion_of(user, other.department_id) else ""
+        decide = offered(DEPARTMENT_REVIEW, user, review).get("decide")
         context = {
             "review": review,
             "plan": plan,
@@ -338,9 +327,9 @@ class DepartmentReviewView(RoleRequiredMixin, View):
             "deadlines": deadlines,
             "others": others,
             "attachments": Attachment.objects.for_object(review).select_related("uploaded_by"),
-            "form": form if reason is None else None,
-            "closed_reason": reason,
-            "is_current": current,
+            "decide": decide,
+            "form": form if decide is not None and decide.allowed else None,
+            "closed_reason": DEPARTMENT_REVIEW.refusal(review, "decide", user=user),
         }
         return render(request, "review/joint_department_review.html", context, status=status)
 
@@ -350,26 +339,19 @@ class DepartmentReviewView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         review = self._review(request, pk)
+        refuse_unless_permitted(DEPARTMENT_REVIEW, "decide", request.user, review)
         form = DepartmentDecisionForm(request.POST, request.FILES)
         if not form.is_valid():
             return self._render(request, review, form, status=400)
         try:
-            with transaction.atomic():
-                review = services.record_decision(
-                    review,
-                    actor=request.user,
-                    decision=form.cleaned_data["decision"],
-                    text=form.cleaned_data["text"],
-                    request=request,
-                )
-                for upload in form.cleaned_data["attachments"]:
-                    attach(
-                        review,
-                        upload,
-                        kind=DeliverableKind.REVIEW_OPINION,
-                        actor=request.user,
-                        request=request,
-                    )
+            review = services.record_decision(
+                review,
+                actor=request.user,
+                decision=form.cleaned_data["decision"],
+                text=form.cleaned_data["text"],
+                attachments=form.cleaned_data["attachments"],
+                request=request,
+            )
         except TransitionRefused as refusal:
             fields = [DECISION_FIELDS[m] for m in refusal.missing if m in DECISION_FIELDS]
             if not fields:
@@ -377,9 +359,6 @@ class DepartmentReviewView(RoleRequiredMixin, View):
                 return redirect("review:department_review", pk=pk)
             for field in fields:
                 form.add_error(field, refusal.message)
-            return self._render(request, self._review(request, pk), form, status=400)
-        except ValidationError as error:
-            form.add_error("attachments", error.messages)
             return self._render(request, self._review(request, pk), form, status=400)
         messages.success(
             request, f"{review.department.name}的审查意见已提交：{review.get_decision_display()}。"
@@ -394,8 +373,11 @@ class ConfirmChangeView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         review = get_visible_or_404(
-            DepartmentReview.objects.select_related("review_round", "department"), request.user, pk=pk
+            DepartmentReview.objects.select_related("review_round__plan__project", "department"),
+            request.user,
+            pk=pk,
         )
+        refuse_unless_permitted(DEPARTMENT_REVIEW, "confirm_change", request.user, review)
         try:
             services.confirm_change(
                 review, actor=request.user, note=request.POST.get("note", ""), request=request
@@ -421,6 +403,8 @@ class ChangeDepartmentsView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         plan = get_visible_or_404(plan_queryset(), request.user, pk=pk)
+        refuse_unless_permitted(PLAN, "add_departments", request.user, plan)
+        added = removed = 0
         try:
             add_ids = self._ids(request.POST.getlist("add"))
             remove_ids = self._ids(request.POST.getlist("remove"))
@@ -435,19 +419,28 @@ class ChangeDepartmentsView(RoleRequiredMixin, View):
                 # Never a name of another district's organisation: only say the choice is not allowed.
                 raise TransitionRefused("只能增加本区的行业主管部门。")
             current = plan.review_rounds.order_by("-number").first()
-            active = set(
-                current.department_reviews.filter(is_active=True).values_list("department_id", flat=True)
-                if current
+            reviews = list(
+                current.department_reviews.filter(department_id__in=remove_ids)
+                if current and remove_ids
                 else []
             )
-            if any(i not in active for i in remove_ids):
+            if len(reviews) != len(remove_ids):
                 raise TransitionRefused("只能移出本轮正在会签的部门。")
-            remove = {i: request.POST.get(f"reason_{i}", "") for i in remove_ids}
-            services.change_departments(plan, actor=request.user, add=add, remove=remove, request=request)
+            if add:
+                services.add_departments(plan, actor=request.user, departments=add, request=request)
+                added = len(add)
+            for review in reviews:
+                services.remove_department(
+                    review,
+                    actor=request.user,
+                    reason=request.POST.get(f"reason_{review.department_id}", ""),
+                    request=request,
+                )
+                removed += 1
         except TransitionRefused as refusal:
             messages.error(request, refusal.message)
         else:
-            done = [f"增加 {len(add)} 个部门" if add else "", f"移出 {len(remove)} 个部门" if remove else ""]
+            done = [f"增加 {added} 个部门" if added else "", f"移出 {removed} 个部门" if removed else ""]
             messages.success(request, "已调整会签部门：" + "，".join(d for d in done if d) + "。")
         return redirect("review:joint_round", pk=pk)
 
@@ -461,6 +454,8 @@ class RoundReviewRow:
     origin_round: int
     deadline: DeadlineRow | None
     attachments: list
+    text: str  # the opinion's text, empty for the officers of another department
+    actions: dict  # the steps the viewer is offered on this review (confirm a change, remove it)
 
 
 class JointRoundView(RoleRequiredMixin, View):
@@ -500,8 +495,8 @@ class JointRoundView(RoleRequiredMixin, View):
         ]
         light_of = {row.deadline.pk: row for row in deadlines_with_lights(all_deadlines)}
         current = rounds[-1] if rounds else None
-        actions = services.allowed_actions(request.user, plan)
-        manage = "manage_departments" in actions and current is not None
+        manage = offered(PLAN, request.user, plan).get("add_departments")
+        manage = manage is not None and manage.allowed and current is not None
         round_rows = []
         for review_round in rounds:
             rows = []
@@ -517,6 +512,8 @@ class JointRoundView(RoleRequiredMixin, View):
                         attachments=[a for a in review.attachments.all() if not hasattr(a, "superseded_by")]
                         if review.pk in downloadable
                         else [],
+                        text=review.text if reads_opinion_of(request.user, review.department_id) else "",
+                        actions=offered(DEPARTMENT_REVIEW, request.user, review),
                     )
                 )
             round_rows.append(
@@ -524,6 +521,7 @@ class JointRoundView(RoleRequiredMixin, View):
                     "round": review_round,
                     "rows": rows,
                     "is_current": review_round is current,
+                    "has_steps": any(r.actions for r in rows),
                     "outcome": ROUND_OUTCOMES.get(review_round.outcome, "审查中"),
                     "changes": changes.get(review_round.number, {}),
                     "answered": sum(
@@ -547,8 +545,6 @@ class JointRoundView(RoleRequiredMixin, View):
             "project": plan.project,
             "round_rows": list(reversed(round_rows)),
             "manage": manage,
-            "can_confirm": services.is_plan_staff(request.user, plan)
-            and plan.state == PlanState.JOINT_REVIEW,
             "addable": addable,
             "has_opinion": plan.opinions.exists(),
         }
@@ -556,6 +552,17 @@ class JointRoundView(RoleRequiredMixin, View):
 
 
 # --- printable documents --------------------------------------------------------------------------------
+
+
+def opinion_row(viewer, review, origin_round) -> dict:
+    """A department's line in the printed opinion; its text only for those who may read it."""
+    hidden = not reads_opinion_of(viewer, review.department_id)
+    return {
+        "review": review,
+        "origin_round": origin_round,
+        "text": "" if hidden else review.text,
+        "hidden": hidden,
+    }
 
 
 class OpinionPrintView(RoleRequiredMixin, View):
@@ -592,7 +599,7 @@ class OpinionPrintView(RoleRequiredMixin, View):
             "opinion": opinion,
             "version": PlanVersion.objects.filter(plan=plan, number=passing.version).first(),
             "rows": [
-                {"review": r, "origin_round": origins.get(r.pk, passing.number)}
+                opinion_row(request.user, r, origins.get(r.pk, passing.number))
                 for r in reviews
                 if r.is_active
             ],
@@ -626,5 +633,5 @@ class HistoryView(RoleRequiredMixin, View):
         return render(
             request,
             "review/history.html",
-            {"project": project, "plan": plan, "entries": project_history(project)},
+            {"project": project, "plan": plan, "entries": project_history(project, request.user)},
         )

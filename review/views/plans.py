@@ -1,29 +1,29 @@
 """Implementation-plan pages (DOMAIN.md §3 steps 5–8; Haidian guidance 三(三)(四)): the plan page with the
 actions the user may take, the module form, deliverables, version comparison, and a department's
 pre-review answer. Each POST validates its input and calls one service; refusals come back as messages
-or as errors next to the fields."""
+or as errors next to the fields. Which forms and buttons a user gets comes from the workflow tables
+(review.workflows, `available_for`); the views restate no rule."""
 
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.views import View
 
 from projects.models import Project
 from renewal import calendar as workdays
-from renewal.attachments import attach
 from renewal.choices import OrganizationKind, Role
-from renewal.models import Attachment, AuditEvent, Organization
+from renewal.models import Attachment, Organization
 from renewal.permissions import get_visible_or_404
 from renewal.views import RoleRequiredMixin
 from renewal.workflow import TransitionRefused
 from review import services
-from review.choices import DeliverableKind, PlanFact, PlanState, RequestStatus
+from review.choices import DeliverableKind, PlanFact, RequestStatus
+from review.facts import derived_facts
 from review.forms import (
     DELIVERABLE_KINDS,
     CityApprovalForm,
@@ -50,7 +50,9 @@ from review.models import (
     RevisionRequest,
 )
 from review.modules import BY_CODE, MODULES, diff
+from review.selectors import plan_events as plan_audit_events
 from review.selectors import state_change
+from review.workflows import DEPARTMENT_REVIEW, PLAN, PRE_REVIEW, REVISION_REQUEST, offered
 
 PLAN_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
 ACTING_ROLES = (Role.STAFF, Role.ENTITY, Role.ADMINISTRATOR)
@@ -115,17 +117,26 @@ def module_rows(content: dict) -> list[dict]:
 
 
 def fact_rows(plan) -> list[dict]:
-    derived = services.derived_facts(plan.content)
+    derived = derived_facts(plan.content)
     labels = dict(PlanFact.choices)
     return [{"label": labels.get(fact, fact), "derived": fact in derived} for fact in plan.facts]
 
 
 def plan_events(user, plan) -> list:
-    """The plan's 办理记录, each with its state change in words (dates as 2026年3月4日)."""
-    events = list(AuditEvent.objects.visible_to(user).for_object(plan).order_by("created_at", "pk"))
+    """The plan's 办理记录 (its own and its parts' events), each with its state change in its own
+    workflow's words (dates as 2026年3月4日)."""
+    events = list(plan_audit_events(user, plan))
     for event in events:
         event.change = state_change(event)
     return events
+
+
+def refuse_unless_permitted(workflow, action, user, obj) -> None:
+    """403 for a user the table never lets take this step (no page offers it to them); whether the step
+    may be taken now is the service's answer."""
+    transition = workflow.get(action)
+    if not transition.may_act(user, obj):
+        raise PermissionDenied(transition.actor_refusal or f"您不能{transition.label}。")
 
 
 def redirect_to_plan(plan_id, anchor=""):
@@ -159,8 +170,7 @@ class PlanDetailView(RoleRequiredMixin, View):
     def get(self, request, pk):
         user = request.user
         plan = get_plan(request, pk)
-        actions = services.allowed_actions(user, plan)
-        is_reviewer = user.role == Role.REVIEWER
+        actions = offered(PLAN, user, plan)
 
         attachments = sorted(
             Attachment.objects.visible_to(user)
@@ -177,31 +187,39 @@ class PlanDetailView(RoleRequiredMixin, View):
         versions = list(
             plan.versions.defer("content", "facts").select_related("submitted_by").order_by("-number")
         )
-        requests = list(plan.revision_requests.select_related("raised_by", "resolved_by"))
-        comments = PreReviewComment.objects.filter(plan=plan).select_related("department", "answered_by")
-        if is_reviewer:  # a department sees its own comment, as with its joint review opinions
-            comments = comments.filter(department_id=user.organization_id)
-        comments = list(comments.order_by("-version", "department__name"))
+        requests = list(
+            RevisionRequest.objects.visible_to(user)
+            .filter(plan=plan)
+            .select_related("raised_by", "resolved_by")
+        )
+        for item in requests:
+            item.plan = plan
+            item.steps = offered(REVISION_REQUEST, user, item)
+        comments = list(
+            PreReviewComment.objects.visible_to(user)
+            .filter(plan=plan)
+            .select_related("department", "answered_by")
+            .order_by("-version", "department__name")
+        )
+        for comment in comments:
+            comment.plan = plan
         rounds = list(ReviewRound.objects.visible_to(user).filter(plan=plan).order_by("-number"))
         reviews_by_round: dict[int, list] = {}
+        for review_round in rounds:
+            review_round.plan = plan
+        round_of = {r.pk: r for r in rounds}
         for review in (
             DepartmentReview.objects.visible_to(user)
             .filter(review_round__plan=plan)
             .select_related("department")
             .order_by("department__name")
         ):
+            review.review_round = round_of.get(review.review_round_id) or review.review_round
+            review.actions = offered(DEPARTMENT_REVIEW, user, review)
             reviews_by_round.setdefault(review.review_round_id, []).append(review)
         routed = services.routed_departments(plan)
 
-        my_comments = [
-            c
-            for c in comments
-            if is_reviewer
-            and c.department_id == user.organization_id
-            and c.answered_at is None
-            and c.version == plan.current_version
-            and plan.state == PlanState.PRE_REVIEW
-        ]
+        my_comments = [c for c in comments if PRE_REVIEW.refusal(c, "answer", user=user) == ""]
         open_requests = [r for r in requests if r.status == RequestStatus.OPEN]
         departments = district_departments(plan)
         routed_ids = [org.pk for org, _ in routed]
@@ -216,16 +234,17 @@ class PlanDetailView(RoleRequiredMixin, View):
             "superseded": superseded,
             "expert_files": expert_files,
             "versions": versions,
-            "requests": requests,
-            "open_request_count": len(open_requests),
+            "requests": [(item, item.steps) for item in requests],
+            # The column of marks is shown while some request may be marked now.
+            "markable": any(step.allowed for item in requests for step in item.steps.values()),
             "comments": comments,
             "expert_reviews": list(plan.expert_reviews.select_related("recorded_by")),
             "rounds": [(r, reviews_by_round.get(r.pk, [])) for r in rounds],
             "opinions": list(JointReviewOpinion.objects.visible_to(user).filter(plan=plan)),
             "publicities": list(Publicity.objects.visible_to(user).filter(plan=plan)),
-            "events": [] if is_reviewer else plan_events(user, plan),
+            "events": [] if user.effective_role == Role.REVIEWER else plan_events(user, plan),
             "my_comments": my_comments,
-            "upload_form": DeliverableForm(plan=plan) if "edit" in actions else None,
+            "upload_form": DeliverableForm(plan=plan) if "upload" in actions else None,
             "submit_form": SubmitForm(open_requests=open_requests) if "submit" in actions else None,
             "pre_review_form": (
                 PreReviewRequestForm(departments=departments, routed_ids=routed_ids)
@@ -233,24 +252,22 @@ class PlanDetailView(RoleRequiredMixin, View):
                 else None
             ),
             "return_form": ReturnForRevisionForm() if "return_for_revision" in actions else None,
-            "markable": (
-                [r for r in requests if r.raised_on_version < plan.current_version]
-                if "mark_requests" in actions
-                else []
-            ),
             "expert_form": ExpertReviewForm() if "expert_review" in actions else None,
             "joint_form": (
                 JointReviewForm(routed=routed, departments=departments)
                 if "start_joint_review" in actions
                 else None
             ),
-            "city_form": (
-                CityApprovalForm() if "record_city_approval" in actions and plan.major_project else None
-            ),
+            "city_form": CityApprovalForm() if _allowed(actions, "record_city_approval") else None,
             "opinion_form": IssueOpinionForm() if "issue_opinion" in actions else None,
             "publish_form": PublishForm() if "publish" in actions else None,
         }
         return render(request, "review/plan_detail.html", context)
+
+
+def _allowed(actions, action) -> bool:
+    row = actions.get(action)
+    return row is not None and row.allowed
 
 
 class PlanEditView(RoleRequiredMixin, View):
@@ -259,12 +276,10 @@ class PlanEditView(RoleRequiredMixin, View):
     allowed_roles = (Role.ENTITY,)
 
     def _editable(self, request, plan) -> bool:
-        if "edit" in services.allowed_actions(request.user, plan):
-            return True
-        messages.error(
-            request, f"实施方案当前为“{plan.get_state_display()}”，不能修改（仅编制中或退回修改时可以）。"
-        )
-        return False
+        refusal = PLAN.refusal(plan, "save", user=request.user)
+        if refusal:
+            messages.error(request, refusal)
+        return not refusal
 
     def _render(self, request, plan, form, status=200):
         return render(request, "review/plan_edit.html", {"plan": plan, "form": form}, status=status)
@@ -273,11 +288,12 @@ class PlanEditView(RoleRequiredMixin, View):
         plan = get_plan(request, pk)
         if not self._editable(request, plan):
             return redirect_to_plan(plan.pk)
-        return self._render(request, plan, PlanForm(plan=plan, derived=services.derived_facts(plan.content)))
+        return self._render(request, plan, PlanForm(plan=plan, derived=derived_facts(plan.content)))
 
     def post(self, request, pk):
         plan = get_plan(request, pk)
-        form = PlanForm(request.POST, plan=plan, derived=services.derived_facts(plan.content))
+        refuse_unless_permitted(PLAN, "save", request.user, plan)
+        form = PlanForm(request.POST, plan=plan, derived=derived_facts(plan.content))
         if not form.is_valid():
             return self._render(request, plan, form, status=400)
         try:
@@ -306,28 +322,23 @@ class DeliverableUploadView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         plan = get_plan(request, pk)
-        if "edit" not in services.allowed_actions(request.user, plan):
-            messages.error(
-                request,
-                f"实施方案当前为“{plan.get_state_display()}”，不能上传成果（仅编制中或退回修改时可以）。",
-            )
-            return redirect_to_plan(plan.pk, "deliverables")
+        refuse_unless_permitted(PLAN, "upload", request.user, plan)
         form = DeliverableForm(request.POST, request.FILES, plan=plan)
         if not form.is_valid():
             for error in InvalidInput(form).messages:
                 messages.error(request, error)
             return redirect_to_plan(plan.pk, "deliverables")
         try:
-            attachment = attach(
+            attachment = services.upload_deliverable(
                 plan,
                 form.cleaned_data["file"],
-                kind=form.cleaned_data["kind"],
                 actor=request.user,
+                kind=form.cleaned_data["kind"],
                 replaces=form.cleaned_data["replaces"],
                 request=request,
             )
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
+        except TransitionRefused as refusal:
+            messages.error(request, refusal.message)
         else:
             messages.success(request, f"已上传{attachment.kind}：{attachment}")
         return redirect_to_plan(plan.pk, "deliverables")
@@ -352,10 +363,9 @@ class PlanActionView(RoleRequiredMixin, View):
         if action not in self.actions:
             raise Http404("未知的操作。")
         plan = get_plan(request, pk)
+        refuse_unless_permitted(PLAN, action, request.user, plan)
         try:
-            # The transition, its project-stage sync and its audit events commit together or not at all.
-            with transaction.atomic():
-                done = getattr(self, action)(request, plan)
+            done = getattr(self, action)(request, plan)
         except TransitionRefused as refusal:
             messages.error(request, refusal.message)
         except InvalidInput as invalid:
@@ -469,12 +479,7 @@ class ExpertReviewView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         plan = get_plan(request, pk)
-        if "expert_review" not in services.allowed_actions(request.user, plan):
-            messages.error(
-                request,
-                f"实施方案当前为“{plan.get_state_display()}”，不能登记专家评审（仅在报送后、提请联合审查前可以）。",
-            )
-            return redirect_to_plan(plan.pk, "expert-reviews")
+        refuse_unless_permitted(PLAN, "expert_review", request.user, plan)
         form = ExpertReviewForm(request.POST, request.FILES)
         if not form.is_valid():
             for error in InvalidInput(form).messages:
@@ -482,24 +487,16 @@ class ExpertReviewView(RoleRequiredMixin, View):
             return redirect_to_plan(plan.pk, "expert-reviews")
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                services.record_expert_review(
-                    plan,
-                    actor=request.user,
-                    held_on=data["held_on"],
-                    experts=data["experts"],
-                    opinions=data["opinions"],
-                    adoption=data["adoption"],
-                    request=request,
-                )
-                if data["attachment"]:
-                    attach(
-                        plan,
-                        data["attachment"],
-                        kind=DeliverableKind.EXPERT_OPINION,
-                        actor=request.user,
-                        request=request,
-                    )
+            services.record_expert_review(
+                plan,
+                actor=request.user,
+                held_on=data["held_on"],
+                experts=data["experts"],
+                opinions=data["opinions"],
+                adoption=data["adoption"],
+                attachment=data["attachment"],
+                request=request,
+            )
         except TransitionRefused as refusal:
             messages.error(request, refusal.message)
         except ValidationError as error:
@@ -515,8 +512,10 @@ class RequestMarkView(RoleRequiredMixin, View):
     allowed_roles = STAFF_ROLES
 
     def post(self, request, pk):
-        plans = ImplementationPlan.objects.visible_to(request.user)
-        item = get_object_or_404(RevisionRequest.objects.filter(plan__in=plans), pk=pk)
+        item = get_visible_or_404(
+            RevisionRequest.objects.select_related("plan__project"), request.user, pk=pk
+        )
+        refuse_unless_permitted(REVISION_REQUEST, "resolve", request.user, item)
         form = MarkRequestForm(request.POST)
         if not form.is_valid():
             for error in InvalidInput(form).messages:
@@ -578,7 +577,9 @@ class PlanVersionsView(RoleRequiredMixin, View):
                 "item": item,
                 "resolved": item.resolved_on_version is not None and item.resolved_on_version <= b.number,
             }
-            for item in plan.revision_requests.filter(raised_on_version__lt=b.number)
+            for item in RevisionRequest.objects.visible_to(request.user).filter(
+                plan=plan, raised_on_version__lt=b.number
+            )
         ]
         context.update(
             a=a,
@@ -615,27 +616,23 @@ class PreReviewCommentView(RoleRequiredMixin, View):
     allowed_roles = (Role.REVIEWER,)
 
     def _comment(self, request, pk):
-        plans = ImplementationPlan.objects.visible_to(request.user)
-        return get_object_or_404(
-            PreReviewComment.objects.select_related("plan__project", "department", "answered_by").filter(
-                plan__in=plans, department_id=request.user.organization_id
-            ),
+        return get_visible_or_404(
+            PreReviewComment.objects.select_related("plan__project", "department", "answered_by"),
+            request.user,
             pk=pk,
         )
 
     def _render(self, request, comment, form, status=200):
         plan = comment.plan
         version = plan.versions.filter(number=comment.version).first()
+        actions = offered(PRE_REVIEW, request.user, comment)
         context = {
             "comment": comment,
             "plan": plan,
             "project": plan.project,
             "form": form,
-            "is_open": (
-                comment.answered_at is None
-                and plan.state == PlanState.PRE_REVIEW
-                and comment.version == plan.current_version
-            ),
+            "answer": actions.get("answer"),
+            "refusal": PRE_REVIEW.refusal(comment, "answer", user=request.user),
             "modules": module_rows(version.content if version else plan.content),
         }
         return render(request, "review/plan_pre_review.html", context, status=status)
@@ -646,6 +643,7 @@ class PreReviewCommentView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         comment = self._comment(request, pk)
+        refuse_unless_permitted(PRE_REVIEW, "answer", request.user, comment)
         form = PreReviewAnswerForm(request.POST)
         if not form.is_valid():
             return self._render(request, comment, form, status=400)

@@ -20,9 +20,12 @@ from renewal.permissions import get_visible_or_404
 from renewal.views import RoleRequiredMixin
 from renewal.workflow import TransitionRefused
 from review import services
-from review.choices import CommentKind, CommentOutcome, PlanState, PublicityState
+from review.choices import CommentKind, CommentOutcome, PublicityState
 from review.models import PublicComment, Publicity
+from review.redaction import public_response, public_text
 from review.selectors import public_comments, public_notices, window_status, windows_for
+from review.views.plans import refuse_unless_permitted
+from review.workflows import PUBLIC_COMMENT, is_plan_staff, offered
 
 PUBLIC_PAGE_SIZE = 20
 # Who may read the commenters' names and contact details: the officers who answer them.
@@ -177,28 +180,25 @@ def _staff_publicity(user, pk) -> Publicity:
 def _render_comments(request, publicity: Publicity, *, failed=None, status=200):
     """Every comment with its full details for the district's staff; read-only for other roles."""
     user = request.user
-    can_respond = services.is_plan_staff(user, publicity.plan)
-    role = user.effective_role
     # Personal data is for those who answer: the district's staff (and administrators), not every staff.
-    personal = can_respond or role == Role.ADMINISTRATOR
+    personal = is_plan_staff(user, publicity.plan) or user.effective_role == Role.ADMINISTRATOR
     failed_pk, failed_form = failed or (None, None)
     rows = []
     for comment in publicity.comments.all():
+        comment.publicity = publicity
+        steps = offered(PUBLIC_COMMENT, user, comment)
         form = None
-        if can_respond and comment.outcome == CommentOutcome.PENDING:
+        if any(step.allowed for step in steps.values()):
             form = (
                 failed_form if comment.pk == failed_pk else CommentResponseForm(auto_id=f"id_%s_{comment.pk}")
             )
         rows.append(
             {
                 "comment": comment,
-                "text": comment.text if personal else services.public_text(comment),
-                "response": comment.response if personal else services.public_response(comment),
+                "text": comment.text if personal else public_text(comment),
+                "response": comment.response if personal else public_response(comment),
                 "form": form,
-                # Only an objection to the notice now in force can send the plan back.
-                "may_accept": comment.kind == CommentKind.OBJECTION
-                and publicity.state != PublicityState.WITHDRAWN
-                and publicity.plan.state == PlanState.PUBLICITY,
+                "steps": steps,
             }
         )
     context = {
@@ -207,7 +207,6 @@ def _render_comments(request, publicity: Publicity, *, failed=None, status=200):
         "window": window_status(publicity),
         "rows": rows,
         "personal": personal,
-        "can_respond": can_respond,
         "pending": sum(1 for c in publicity.comments.all() if c.outcome == CommentOutcome.PENDING),
         "is_public": publicity.state in (PublicityState.OPEN, PublicityState.CLOSED),
         "error": _unplaced_error(failed_form, rows),
@@ -237,8 +236,13 @@ class CommentRespondView(RoleRequiredMixin, View):
     allowed_roles = (Role.STAFF, Role.ADMINISTRATOR)
 
     def post(self, request, pk):
-        comment = get_visible_or_404(PublicComment.objects.all(), request.user, pk=pk)
+        comment = get_visible_or_404(
+            PublicComment.objects.select_related("publicity__plan__project"), request.user, pk=pk
+        )
         form = CommentResponseForm(request.POST, auto_id=f"id_%s_{comment.pk}")
+        refuse_unless_permitted(
+            PUBLIC_COMMENT, "accept" if form.data.get("accept") else "answer", request.user, comment
+        )
         if form.is_valid():
             accept = form.cleaned_data["accept"]
             try:

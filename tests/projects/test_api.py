@@ -205,12 +205,16 @@ def test_city_level_leader_reads_every_district(client, world, make_user):
     assert client.get(f"{API_URL}{world.academy.pk}/").status_code == 200
 
 
-def test_anonymous_is_refused_and_the_api_is_read_only(client, world, staff):
+def test_anonymous_is_refused_and_the_api_changes_only_through_its_steps(client, world, staff):
     assert client.get(API_URL).status_code in (401, 403)
     assert client.get(f"{API_URL}{world.academy.pk}/").status_code in (401, 403)
     client.force_login(staff)
-    assert client.post(API_URL, {"name": "新项目"}).status_code == 405
+    # Filing an application is an entity's step (tests/projects/test_contract.py); staff are refused.
+    refused = client.post(API_URL, {"name": "新项目"})
+    assert refused.status_code == 403 and refused.json()["detail"] == "只有区级实施主体可以填报入库申请。"
     assert client.delete(f"{API_URL}{world.academy.pk}/").status_code == 405
+    assert client.put(f"{API_URL}{world.academy.pk}/", {"name": "改名"}).status_code == 405
+    assert client.patch(f"{API_URL}{world.academy.pk}/", {"name": "改名"}).status_code == 405
 
 
 # --- the same parameters as the HTML list ------------------------------------------------------------

@@ -380,7 +380,7 @@ def test_uploads_are_refused_outside_draft_and_supplement(client, w, project, st
     client.force_login(w.entity)
     before = Attachment.objects.count()
     html = html_of(upload(client, project, "申报书.pdf", pdf_bytes()))
-    assert f"项目当前为“{label}”，不能上传申请材料（仅草稿或待补正时可以）。" in html
+    assert f"当前状态为“{label}”，不能上传申请材料（仅在“草稿、待补正”状态下可以）。" in html
     assert Attachment.objects.count() == before
     assert 'data-action="upload"' not in html  # no upload form where uploads are refused
 

@@ -65,6 +65,16 @@ ALLOWED_FROM = {
     "reject": {Stage.SUBMITTED, Stage.UNDER_REVIEW},
     "move_to_implementation": {Stage.RESERVE},
 }
+# Who may take each step, as the refusal says it to anybody else (written out, not read from the table).
+ACTOR_REFUSALS = {
+    "submit": "只有本项目的实施主体可以提交入库申请。",
+    "route": "只有本区城市更新主管部门可以分送联合审查。",
+    "request_supplement": "只有本区城市更新主管部门可以发出补正通知。",
+    "resubmit": "只有本项目的实施主体可以提交补正材料。",
+    "admit": "只有本区城市更新主管部门可以确认入库。",
+    "reject": "只有本区城市更新主管部门可以作出不予入库决定。",
+    "move_to_implementation": "只有项目子类的牵头行业主管部门或本区城市更新主管部门可以认定实施条件。",
+}
 WRONG_STATE_CASES = [
     (action, stage) for action in ACTION_LABELS for stage in STAGE_LABELS if stage not in ALLOWED_FROM[action]
 ]
@@ -406,7 +416,7 @@ def test_edit_form_updates_draft_and_records_changes(client, w):
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.total_investment == Decimal("4200")
-    event = last_event(project, "project.update")
+    event = last_event(project, "intake.edit")
     assert event.data["changed"]["total_investment"] == ["3000.00", "4200"]
 
 
@@ -423,7 +433,7 @@ def test_edit_form_shows_errors_and_refuses_after_submission(client, w):
         form_post_data(name="改名", total_investment="9999"),
         follow=True,
     )
-    assert "当前状态为“已受理”，申请内容不能修改" in html_of(response)
+    assert "当前状态为“已受理”，不能修改申请（仅在“草稿、待补正”状态下可以）" in html_of(response)
     project.refresh_from_db()
     assert project.name != "改名" and project.total_investment == Decimal("3000.00")
 
@@ -496,8 +506,9 @@ def test_submit_refused_for_sub_type_of_another_category_and_zero_investment(w):
 
 def test_only_the_projects_entity_may_submit(client, w):
     project = make_draft(w.entity)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionRefused) as refused:
         services.submit(project, actor=w.staff)
+    assert refused.value.message == ACTOR_REFUSALS["submit"]
     login(client, w.staff)
     assert client.post(action_url(project, "submit")).status_code == 404  # a draft is the entity's only
     project.refresh_from_db()
@@ -580,15 +591,17 @@ def test_reviewer_records_opinion_through_the_view(client, w):
     opinion.refresh_from_db()
     assert opinion.opinion == Opinion.AGREE and opinion.text == "符合规划"
     assert opinion.decided_by == w.planning_reviewer and opinion.decided_at is not None
-    event = last_event(project, "intake.opinion")
-    assert event.to_state == Opinion.AGREE and event.data["round"] == 1
+    event = last_event(opinion, "intake_opinion.decide")
+    assert (event.from_state, event.to_state) == (Opinion.PENDING, Opinion.AGREE)
+    assert event.data["round"] == 1 and event.reason == "符合规划"
 
 
 def test_opinion_cannot_be_recorded_twice(client, w):
     project = project_in(Stage.UNDER_REVIEW, w)
     opinion = IntakeOpinion.objects.get(project=project)
     services.record_opinion(opinion, actor=w.planning_reviewer, decision=Opinion.AGREE, text="")
-    with pytest.raises(TransitionRefused, match="不能重复答复"):
+    already = "当前状态为“同意”，不能答复入库审查意见（仅在“待审查”状态下可以）。"
+    with pytest.raises(TransitionRefused, match=already):
         services.record_opinion(opinion, actor=w.planning_reviewer, decision=Opinion.DISAGREE, text="反对")
     login(client, w.planning_reviewer)
     html = html_of(
@@ -598,10 +611,10 @@ def test_opinion_cannot_be_recorded_twice(client, w):
             follow=True,
         )
     )
-    assert "不能重复答复" in html
+    assert already in html
     opinion.refresh_from_db()
     assert opinion.opinion == Opinion.AGREE
-    assert AuditEvent.objects.for_object(project).filter(action="intake.opinion").count() == 1
+    assert AuditEvent.objects.for_object(opinion).filter(action="intake_opinion.decide").count() == 1
 
 
 def test_disagree_needs_a_text(client, w):
@@ -609,7 +622,7 @@ def test_disagree_needs_a_text(client, w):
     opinion = IntakeOpinion.objects.get(project=project)
     with pytest.raises(TransitionRefused) as refused:
         services.record_opinion(opinion, actor=w.planning_reviewer, decision=Opinion.DISAGREE, text="  ")
-    assert refused.value.message == "不同意入库须说明理由。"
+    assert refused.value.message == "不能答复入库审查意见：不同意入库须说明理由。"
     login(client, w.planning_reviewer)
     response = client.post(
         reverse("projects:opinion", args=[opinion.pk]), {"decision": "disagree", "text": ""}
@@ -633,8 +646,7 @@ def test_opinion_after_the_review_ended_is_refused(client, w, ending, label):
     perform(ending, project, w)
     with pytest.raises(TransitionRefused) as refused:
         services.record_opinion(opinion, actor=w.planning_reviewer, decision=Opinion.AGREE, text="")
-    assert refused.value.message.startswith(f"项目当前为“{label}”，")
-    assert "不能" in refused.value.message
+    assert refused.value.message == f"不能答复入库审查意见：项目当前为“{label}”，入库审查不在进行中。"
     login(client, w.planning_reviewer)
     html = html_of(
         client.post(
@@ -644,7 +656,7 @@ def test_opinion_after_the_review_ended_is_refused(client, w, ending, label):
     assert f"项目当前为“{label}”，" in html
     opinion.refresh_from_db()
     assert opinion.opinion == Opinion.PENDING and opinion.decided_at is None
-    assert not AuditEvent.objects.for_object(project).filter(action="intake.opinion").exists()
+    assert not AuditEvent.objects.for_object(opinion).filter(action="intake_opinion.decide").exists()
 
 
 def test_opinion_after_admission_is_refused(w):
@@ -662,9 +674,10 @@ def test_opinion_after_admission_is_refused(w):
 def test_only_the_routed_department_may_answer(client, w):
     project = project_in(Stage.UNDER_REVIEW, w)
     opinion = IntakeOpinion.objects.get(project=project)
-    with pytest.raises(PermissionDenied):
+    only_routed = "只有被分送的部门可以答复本部门的审查意见。"
+    with pytest.raises(TransitionRefused, match=only_routed):
         services.record_opinion(opinion, actor=w.housing_reviewer, decision=Opinion.AGREE, text="")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionRefused, match=only_routed):
         services.record_opinion(opinion, actor=w.staff, decision=Opinion.AGREE, text="")
     login(client, w.housing_reviewer)
     assert client.get(reverse("projects:opinion", args=[opinion.pk])).status_code == 404
@@ -901,8 +914,9 @@ def test_only_the_lead_department_reviewer_moves_to_implementation(client, w, ma
     not_lead = make_user(Role.REVIEWER, organization=known.get(other) or department(other))
     lead_reviewer = make_user(Role.REVIEWER, organization=known.get(lead) or department(lead))
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionRefused) as refused:
         services.move_to_implementation(project, actor=not_lead, reason="实施条件已具备")
+    assert refused.value.message == ACTOR_REFUSALS["move_to_implementation"]
     login(client, not_lead)
     response = client.post(action_url(project, "move_to_implementation"), {"reason": "实施条件已具备"})
     assert response.status_code == 403
@@ -926,8 +940,9 @@ def test_lead_department_of_another_district_gets_404(client, w, make_user):
     project = project_in(Stage.RESERVE, w)
     xicheng_housing = department(DepartmentCode.HOUSING, XICHENG)
     reviewer = make_user(Role.REVIEWER, organization=xicheng_housing)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionRefused) as refused:
         services.move_to_implementation(project, actor=reviewer, reason="x")
+    assert refused.value.message == ACTOR_REFUSALS["move_to_implementation"]
     login(client, reviewer)
     assert client.post(action_url(project, "move_to_implementation"), {"reason": "x"}).status_code == 404
     project.refresh_from_db()
@@ -998,16 +1013,18 @@ def test_another_districts_staff_gets_404(client, w, action, stage):
     project.refresh_from_db()
     assert project.stage == stage
     if action != "submit" and action != "resubmit":
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(TransitionRefused) as refused:
             perform(action, project, types.SimpleNamespace(**{**vars(w), "staff": w.xicheng_staff}))
+        assert refused.value.message == ACTOR_REFUSALS[action]
 
 
 @pytest.mark.parametrize("action", ["route", "request_supplement", "admit", "reject"])
 def test_the_entity_may_not_decide(client, w, action):
     project = project_in(Stage.UNDER_REVIEW, w)
     agree_all(project, w)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionRefused) as refused:
         perform(action, project, types.SimpleNamespace(**{**vars(w), "staff": w.entity}))
+    assert refused.value.message == ACTOR_REFUSALS[action]
     login(client, w.entity)
     response = client.post(action_url(project, action), {"reason": "说明", "departments": [w.planning.pk]})
     assert response.status_code == 403
@@ -1066,11 +1083,12 @@ def test_intake_end_to_end_through_the_views(client, w):
     actions = list(
         AuditEvent.objects.for_object(project)
         .filter(action__startswith="intake.")
-        .exclude(action="intake.opinion")
         .order_by("pk")
         .values_list("action", "from_state", "to_state")
     )
     assert actions == [
+        ("intake.upload", Stage.DRAFT, Stage.DRAFT),
+        ("intake.upload", Stage.DRAFT, Stage.DRAFT),
         ("intake.submit", Stage.DRAFT, Stage.SUBMITTED),
         ("intake.route", Stage.SUBMITTED, Stage.UNDER_REVIEW),
         ("intake.notice", "", "海淀城更入库〔2026〕1号"),

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -284,7 +283,7 @@ def test_the_entity_deletes_its_draft_with_its_files_and_the_deletion_is_audited
     assert not Project.objects.filter(pk=pk).exists()
     assert not Attachment.objects.filter(object_id=pk, content_type__model="project").exists()
     assert not any(os.path.exists(path) for path in stored)
-    event = AuditEvent.objects.get(action="project.delete")
+    event = AuditEvent.objects.get(action="intake.delete")
     assert event.actor == w.entity and event.object_id == str(pk) and event.from_state == Stage.DRAFT
     assert event.data["name"] == "待删除的草稿" and len(event.data["attachments"]) == 2
     assert event.organization == w.entity.organization  # the entity keeps seeing its own history
@@ -293,7 +292,7 @@ def test_the_entity_deletes_its_draft_with_its_files_and_the_deletion_is_audited
 
 def test_only_a_draft_can_be_deleted(client, w):
     project = received(w)
-    with pytest.raises(TransitionRefused, match="仅草稿可以删除；已提交的申请可以撤回"):
+    with pytest.raises(TransitionRefused, match=r"当前状态为“已受理”，不能删除草稿（仅在“草稿”状态下可以）"):
         services.delete_draft(project, actor=w.entity)
     client.force_login(w.entity)
     html = html_of(client.post(action_url(project, "delete"), follow=True))
@@ -303,14 +302,14 @@ def test_only_a_draft_can_be_deleted(client, w):
 
 def test_nobody_else_deletes_a_draft(client, w):
     project = draft(w.entity)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionRefused, match="只有本项目的实施主体可以删除草稿。"):
         services.delete_draft(project, actor=w.other_entity)
     client.force_login(w.other_entity)
     assert client.post(action_url(project, "delete")).status_code == 404
     client.force_login(w.staff)
     assert client.post(action_url(project, "delete")).status_code == 404  # a draft is not staff's to see
     assert Project.objects.filter(pk=project.pk).exists()
-    assert not AuditEvent.objects.filter(action="project.delete").exists()
+    assert not AuditEvent.objects.filter(action="intake.delete").exists()
 
 
 # --- withdrawing an application ------------------------------------------------------------------------
@@ -372,7 +371,7 @@ def test_a_decided_application_or_a_draft_cannot_be_withdrawn(w):
 
 def test_only_the_entity_withdraws_and_a_department_cannot_answer_afterwards(client, w):
     project = services.route(received(w), actor=w.staff, departments=[w.planning])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionRefused, match="只有本项目的实施主体可以撤回入库申请。"):
         services.withdraw(project, actor=w.staff, reason="撤回")
     client.force_login(w.staff)
     assert client.post(action_url(project, "withdraw"), {"reason": "撤回"}).status_code == 403

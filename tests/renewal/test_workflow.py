@@ -303,3 +303,11 @@ def test_workflow_transitions_are_audit_actions_with_their_own_state_labels():
     assert action.label == "标记完成"
     assert audit_actions.state_label("testguarded.meet", DeadlineState.OPEN) == "进行中"
     assert audit_actions.state_label("unknown.action", "draft") == "draft"
+
+
+def test_record_event_refuses_a_code_outside_the_vocabulary(db):
+    from renewal import audit_actions
+
+    with pytest.raises(audit_actions.UnknownAuditAction, match="未登记的审计操作"):
+        services.record_event(actor=None, action="typed.at.call.site")
+    assert not AuditEvent.objects.filter(action="typed.at.call.site").exists()

@@ -6,7 +6,6 @@ import re
 from collections import Counter
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -330,12 +329,12 @@ def test_a_department_cannot_answer_twice(world, client):
     url = reverse("review:department_review", args=[review.pk])
     assert client.post(url, {"decision": Decision.AGREE, "text": ""}).status_code == 302
     response = client.post(url, {"decision": Decision.DISAGREE, "text": "改变主意"}, follow=True)
-    assert "本部门已提出本轮审查意见，不能重复提交。" in html_of(response)
+    assert "当前状态为“同意”，不能提出会签意见（仅在“待审查”状态下可以）。" in html_of(response)
     review.refresh_from_db()
     assert review.decision == Decision.AGREE and review.text == ""
     # The page no longer offers the form.
     assert 'data-testid="decision-form"' not in html_of(client.get(url))
-    with pytest.raises(TransitionRefused, match="不能重复提交"):
+    with pytest.raises(TransitionRefused, match="仅在“待审查”状态下可以"):
         services.record_decision(review, actor=reviewer, decision=Decision.AGREE, text="")
 
 
@@ -349,7 +348,7 @@ def test_a_department_cannot_answer_after_the_round_ended(world, client):
         resubmit(world, ImplementationPlan.objects.get(pk=plan.pk)), actor=world.staff
     )
     old = first[DepartmentCode.HOUSING]
-    with pytest.raises(TransitionRefused, match="本轮联合审查已结束"):
+    with pytest.raises(TransitionRefused, match="当前状态为“同意”，不能提出会签意见"):
         services.record_decision(
             old, actor=world.reviewer_of(old), decision=Decision.DISAGREE, text="补充意见"
         )
@@ -376,7 +375,7 @@ def test_a_department_cannot_answer_for_another(world, client):
     reviews = reviews_of(plan)
     housing = reviews[DepartmentCode.HOUSING]
     planner = world.reviewers[DepartmentCode.DEVELOPMENT_REFORM]
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionRefused, match="只有被分送的部门可以提出本部门的审查意见。"):
         services.record_decision(housing, actor=planner, decision=Decision.AGREE, text="")
     # Another department's reviewer does not even see the row; staff see it but may not answer.
     client.force_login(planner)
@@ -401,7 +400,7 @@ def test_removal_needs_a_reason(world, client):
     response = client.post(
         url, {"remove": housing.department_id, f"reason_{housing.department_id}": ""}, follow=True
     )
-    assert "移出会签部门须说明原因。" in html_of(response)
+    assert "移出会签部门须填写原因。" in html_of(response)
     housing.refresh_from_db()
     assert housing.is_active
 
@@ -599,7 +598,8 @@ def test_department_page_shows_plan_version_matters_clock_and_other_opinions(
         html,
         re.S,
     ).group(1)
-    assert "同意" in other and "符合分区规划" in other
+    # Another department's decision, never its text (DOMAIN.md §1).
+    assert "同意" in other and "符合分区规划" not in other
     assert 'data-testid="decision-form"' in html
 
     # A file that is not an allowed type: the message next to the field, nothing recorded.
@@ -638,10 +638,10 @@ def test_department_page_shows_plan_version_matters_clock_and_other_opinions(
     client.force_login(world.staff)
     assert "审查意见.pdf" in html_of(client.get(reverse("review:joint_round", args=[plan.pk])))
     assert client.get(reverse("attachment_download", args=[files.first().pk])).status_code == 200
-    # Another department reads the decisions but never the names of files it may not open.
+    # Another department reads the decisions but never their text, nor the names of files it may not open.
     client.force_login(world.reviewers[DepartmentCode.DISTRICT_GOVERNMENT])
     html = html_of(client.get(reverse("review:joint_round", args=[plan.pk])))
-    assert "补充无障碍设计" in html and "审查意见.pdf" not in html
+    assert "修改后同意" in html and "补充无障碍设计" not in html and "审查意见.pdf" not in html
     assert client.get(reverse("attachment_download", args=[files.first().pk])).status_code == 404
 
 
@@ -828,7 +828,7 @@ def test_history_lists_everything_in_time_order_with_redacted_comments(world, cl
         response=f"{secret['name']}您好：已要求夜间停工，电话{secret['phone']}已回访",
     )
 
-    entries = project_history(plan.project)
+    entries = project_history(plan.project, world.staff)
     assert [e.at for e in entries] == sorted(e.at for e in entries)
     kinds = {e.kind for e in entries}
     assert {
@@ -872,7 +872,7 @@ def test_history_lists_everything_in_time_order_with_redacted_comments(world, cl
     )
     assert window in html
     assert "提请联合审查" in html  # an audit event of the plan
-    assert "— → 同意" in html and "agree" not in table  # decision codes shown with their labels
+    assert "待审查 → 同意" in html and "agree" not in table  # decision codes shown with their labels
     for review in reviews_of(plan).values():
         assert f"第1轮 · {review.department.name}：同意" in html
 

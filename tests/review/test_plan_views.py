@@ -160,7 +160,7 @@ def test_edit_page_renders_for_the_entity_while_editable(client, world):
     services.submit(plan, actor=world.entity)
     response = client.get(url("plan_edit", plan.pk), follow=True)
     assert response.redirect_chain[-1][0] == url("plan_detail", plan.pk)
-    assert "不能修改（仅编制中或退回修改时可以）" in html_of(response)
+    assert "不能保存实施方案草稿（仅在“编制中、退回修改”状态下可以）" in html_of(response)
 
 
 def test_other_district_staff_and_other_entities_get_404(client, world):
@@ -427,7 +427,7 @@ def test_submit_needs_the_text_and_the_vote_record_and_freezes_a_version(client,
     assert version.content["consultation"]["agree_count"] == 301 and version.note == "首次报送"
     # once submitted the entity can no longer upload
     response = client.post(url("plan_upload", plan.pk), {"kind": "图纸", "file": pdf("图纸")}, follow=True)
-    assert "不能上传成果（仅编制中或退回修改时可以）" in html_of(response)
+    assert "不能上传成果文件（仅在“编制中、退回修改”状态下可以）" in html_of(response)
     assert files.count() == 2
 
 
@@ -508,7 +508,7 @@ def test_pre_review_return_resubmit_mark_and_start_joint_review(client, world):
     answered = PreReviewComment.objects.get(pk=comments[planning.pk].pk)
     assert answered.text == "补充交通组织方案" and answered.answered_by == reviewer
     response = client.post(url("pre_review_comment", answered.pk), {"text": "再答一次"}, follow=True)
-    assert "本部门已答复预审意见。" in html_of(response)
+    assert "当前状态为“已答复”，不能提出预审意见" in html_of(response)
 
     login(client, world.staff)
     html = html_of(client.get(url("plan_detail", plan.pk)))
@@ -600,7 +600,7 @@ def test_expert_review_with_its_opinion_file(client, world):
     draft = world.draft_plan(world.implementation_project(name="草稿片区"))
     login(client, world.staff)
     response = client.post(url("expert_review", draft.pk), {"held_on": "2026-02-27"}, follow=True)
-    assert "不能登记专家评审（仅在报送后、提请联合审查前可以）" in html_of(response)
+    assert "不能登记专家评审（仅在“已报送、预审征求意见中”状态下可以）" in html_of(response)
     plan = world.submitted_plan()
     response = client.post(
         url("expert_review", plan.pk), {"held_on": "2026-02-27", "experts": ""}, follow=True

@@ -655,7 +655,7 @@ def test_answer_refusals_keep_the_typed_text(commented, world):
         == 302
     )
     response = staff.post(reverse("review:comment_respond", args=[objection.pk]), {"response": "再答复一次"})
-    assert response.status_code == 400 and "该意见已答复。" in page(response)
+    assert response.status_code == 400 and "当前状态为“已答复”，不能答复公示意见" in page(response)
 
 
 def test_only_the_districts_staff_may_answer(commented, world):

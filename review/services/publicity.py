@@ -1,0 +1,323 @@
+"""公示 (联合审查办法 第十一条): the notice and its window of at least 15 working days, the public's
+comments, the staff's answers (an accepted objection sends the plan back), and the window's end."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from projects.models import Project
+from projects.services import housing_commission
+from renewal import calendar as workdays
+from renewal.choices import DeadlineState
+from renewal.services import close_deadlines, on_deadline_recomputed, open_deadline, record_event
+from renewal.workflow import TransitionRefused
+from review.choices import (
+    DEADLINE_LAND_ALL,
+    DEADLINE_LAND_FIRST_PHASE,
+    DEADLINE_PUBLICITY_WINDOW,
+    PUBLICITY_MIN_WORKDAYS,
+    CommentKind,
+    PublicityState,
+)
+from review.models import ImplementationPlan, PublicComment, Publicity, RevisionRequest
+from review.modules import BY_CODE
+from review.redaction import public_text, redact
+from review.services.common import apply_plan, recorded_date
+from review.workflows import PLAN, PUBLIC_COMMENT, PUBLICITY
+
+COMMENTS_PER_HOUR = 5  # per visitor and notice; keeps the public form usable and unspammable
+
+
+class CommentRateLimited(TransitionRefused):
+    """Too many comments from one visitor within an hour (answered with HTTP 429)."""
+
+
+def publicity_window(published_on: datetime.date, days: int = PUBLICITY_MIN_WORKDAYS):
+    """From the first working day after publication to the end of the days-th working day after it, so
+    the window always holds `days` whole working days (第十一条: not less than 15)."""
+    first = workdays.add_working_days(published_on, 1)
+    last = workdays.add_working_days(published_on, days)
+    zone = timezone.get_default_timezone()
+    starts = datetime.datetime.combine(first.due, datetime.time.min, tzinfo=zone)
+    ends = datetime.datetime.combine(last.due, datetime.time(23, 59, 59), tzinfo=zone)
+    return starts, ends, first.provisional or last.provisional
+
+
+def key_indicators(plan: ImplementationPlan) -> list[dict]:
+    """The figures shown on the public notice."""
+    rows = []
+    for module_code, names in (
+        ("planning", ("land_area", "land_use", "building_scale_before", "building_scale", "building_height")),
+        ("funding", ("total",)),
+        ("phasing", ("start", "completion")),
+    ):
+        module = BY_CODE[module_code]
+        values = plan.content.get(module_code) or {}
+        for field in module.fields:
+            if field.name in names and values.get(field.name) not in (None, ""):
+                rows.append({"label": field.label, "value": str(values[field.name]), "unit": field.unit})
+    return rows
+
+
+def publish(
+    plan,
+    *,
+    actor,
+    workdays_count: int = PUBLICITY_MIN_WORKDAYS,
+    summary: str = "",
+    published_on: datetime.date | None = None,
+    request=None,
+):
+    """公示 (第十一条): the window runs from the first working day after publication for `workdays_count`
+    working days. Published today unless a notice published earlier is being recorded (published_on)."""
+    today = recorded_date(published_on, "发布日期")
+
+    def effects(locked):
+        if workdays_count < PUBLICITY_MIN_WORKDAYS:
+            raise TransitionRefused(
+                f"公示时间不得少于{PUBLICITY_MIN_WORKDAYS}个工作日（联合审查办法 第十一条）。",
+                ["公示工作日数"],
+            )
+        opinion = locked.opinions.order_by("-pk").first()
+        if opinion is not None and today < opinion.issued_on:
+            raise TransitionRefused(
+                f"公示不能早于联合审查意见的出具日期（{workdays.chinese_date(opinion.issued_on)}）。",
+                ["发布日期"],
+            )
+        starts, ends, provisional = publicity_window(today, workdays_count)
+        positioning = (locked.content.get("positioning") or {}).get("positioning", "")
+        publicity = Publicity.objects.create(
+            plan=locked,
+            opinion=opinion,
+            published_on=today,
+            workdays=workdays_count,
+            starts_at=starts,
+            ends_at=ends,
+            provisional=provisional,
+            summary=(summary.strip() or positioning or locked.project.renewal_goal)[:2000],
+            indicators=key_indicators(locked),
+            published_by=actor,
+        )
+        # The window's last working day is a Deadline row too: a confirmed calendar year recomputes it.
+        open_deadline(
+            publicity,
+            kind=DEADLINE_PUBLICITY_WINDOW,
+            start=today,
+            responsible_organization=housing_commission(locked.project.district),
+            actor=actor,
+            amount=workdays_count,
+        )
+        project = Project.objects.select_for_update().get(pk=locked.project_id)
+        project.publicity_start, project.publicity_end = starts, ends
+        project.save(update_fields=["publicity_start", "publicity_end", "updated_at"])
+        record_event(
+            actor=actor,
+            action="publicity.publish",
+            action_label="发布公示",
+            obj=project,
+            to_state=f"{timezone.localtime(starts):%Y-%m-%d}—{timezone.localtime(ends):%Y-%m-%d}",
+            data={"publicity": publicity.pk, "workdays": workdays_count, "published_on": today.isoformat()},
+        )
+
+    return apply_plan(plan, "publish", actor=actor, effects=effects, request=request)
+
+
+def fingerprint(ip: str | None, user_agent: str = "") -> str:
+    """A salted hash of who is commenting, for rate limiting without storing the address itself."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}|{ip or ''}".encode()).hexdigest()
+
+
+@transaction.atomic
+def submit_comment(
+    publicity: Publicity,
+    *,
+    kind: str,
+    text: str,
+    contact: str,
+    name: str = "",
+    client: str = "",
+    now=None,
+    request=None,
+) -> PublicComment:
+    """Anyone may comment during the window; contact details are required and never shown."""
+    now = now or timezone.now()
+    publicity = Publicity.objects.select_for_update().get(pk=publicity.pk)
+    if publicity.state != PublicityState.OPEN or now > publicity.ends_at:
+        end = timezone.localtime(publicity.ends_at)
+        raise TransitionRefused(f"公示期已于{workdays.chinese_date(end)}结束，不再受理意见。")
+    if now < publicity.starts_at:
+        start = timezone.localtime(publicity.starts_at)
+        raise TransitionRefused(f"公示期自{workdays.chinese_date(start)}开始，届时可提交意见。")
+    if kind not in CommentKind.values:
+        raise TransitionRefused("请选择意见类型。", ["类型"])
+    if not text.strip():
+        raise TransitionRefused("请填写意见内容。", ["意见内容"])
+    if not contact.strip():
+        raise TransitionRefused("请填写联系方式（不会公开）。", ["联系方式"])
+    recent = publicity.comments.filter(
+        client_fingerprint=client, submitted_at__gte=now - datetime.timedelta(hours=1)
+    )
+    if client and recent.count() >= COMMENTS_PER_HOUR:
+        raise CommentRateLimited("提交过于频繁，请一小时后再试。")
+    comment = PublicComment.objects.create(
+        publicity=publicity,
+        kind=kind,
+        text=text.strip()[:5000],
+        name=name.strip()[:60],
+        contact=contact.strip()[:120],
+        client_fingerprint=client,
+        submitted_at=now,
+    )
+    # No request: a member of the public's IP address is not kept, only the salted fingerprint.
+    record_event(
+        actor=None,
+        action="publicity.comment",
+        action_label=f"收到公示意见（{CommentKind(kind).label}）",
+        obj=publicity.plan.project,
+        to_state=kind,
+        data={"comment": comment.pk},
+    )
+    return comment
+
+
+@transaction.atomic
+def respond_to_comment(comment: PublicComment, *, actor, response: str, accept: bool = False, request=None):
+    """Staff answer each opinion; accepting an objection sends the plan back to revision and withdraws the
+    notice. The answer is recorded as the public reads it (personal data masked)."""
+    response = response.strip()
+    answer = redact(response, extra_terms=(comment.name, comment.contact))
+
+    def effects(locked):
+        if not response:
+            raise TransitionRefused("请填写答复内容。", ["答复"])
+        locked.response, locked.responded_by, locked.responded_at = response, actor, timezone.now()
+
+    comment = PUBLIC_COMMENT.apply(
+        comment,
+        "accept" if accept else "answer",
+        actor=actor,
+        effects=effects,
+        reason=answer,
+        request=request,
+        data={"publicity": comment.publicity_id},
+    )
+    publicity = comment.publicity
+    if accept:
+        _accept_objection(comment, publicity, actor=actor, answer=answer, request=request)
+    elif publicity.state == PublicityState.CLOSED:
+        finish_if_possible(publicity.plan)
+    return comment
+
+
+def _accept_objection(comment, publicity, *, actor, answer: str, request=None) -> None:
+    def withdraw(locked):
+        close_deadlines(
+            locked,
+            kinds=(DEADLINE_PUBLICITY_WINDOW,),
+            state=DeadlineState.CANCELLED,
+            reason="异议采纳，公示终止",
+            actor=actor,
+        )
+        locked.closed_at = timezone.now()
+        locked.result = "异议经审查予以采纳，实施方案退回修改，修改后重新联合审查并公示。"
+
+    PUBLICITY.apply(publicity, "withdraw", actor=actor, reason=answer, effects=withdraw, request=request)
+
+    def effects(locked):
+        RevisionRequest.objects.create(
+            plan=locked,
+            raised_on_version=locked.current_version,
+            source="公示异议",
+            text=f"{public_text(comment)}（答复：{answer}）",
+            raised_by=actor,
+        )
+        close_deadlines(
+            locked.project,
+            kinds=(DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL),
+            state=DeadlineState.SUSPENDED,
+            reason="异议采纳，实施方案退回修改；新的联合审查意见出具后重新起算",
+            actor=actor,
+        )
+
+    apply_plan(
+        publicity.plan, "accept_objection", actor=actor, effects=effects, reason=answer, request=request
+    )
+
+
+def finish_if_possible(plan) -> bool:
+    """The plan leaves publicity once its window has closed and every comment is answered (a step of the
+    system, whoever's answer or whichever window end made it possible)."""
+    if PLAN.refusal(plan, "finish_publicity") == "":
+        apply_plan(plan, "finish_publicity", actor=None, reason="公示期满，意见均已答复")
+        return True
+    return False
+
+
+def close_expired_publicities(now=None) -> int:
+    """Celery beat: close every window whose end has passed; the project moves on once all are answered."""
+    now = now or timezone.now()
+    closed = 0
+    for publicity_id in Publicity.objects.filter(state=PublicityState.OPEN, ends_at__lt=now).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            publicity = Publicity.objects.select_for_update().select_related("plan").get(pk=publicity_id)
+            if publicity.state != PublicityState.OPEN:
+                continue
+            ImplementationPlan.objects.select_for_update().get(pk=publicity.plan_id)
+            counts = {kind: publicity.comments.filter(kind=kind).count() for kind in CommentKind.values}
+            result = (
+                "公示期满。收到意见：支持 {support} 条，异议 {objection} 条，建议 {suggestion} 条。".format(
+                    **counts
+                )
+            )
+
+            def effects(locked, result=result):
+                close_deadlines(
+                    locked, kinds=(DEADLINE_PUBLICITY_WINDOW,), state=DeadlineState.MET, reason="公示期满"
+                )
+                locked.closed_at, locked.result = now, result
+
+            PUBLICITY.apply(publicity, "close", actor=None, reason=result, effects=effects, now=now)
+            finish_if_possible(ImplementationPlan.objects.get(pk=publicity.plan_id))
+            closed += 1
+    return closed
+
+
+def _publicity_window_recomputed(deadline, old_due, actor) -> None:
+    """A confirmed calendar moved the window's last working day. An announced window is never shortened
+    (第十一条: not less than 15 working days); a later end is taken, and the notice says so."""
+    publicity = (
+        Publicity.objects.select_for_update().select_related("plan__project").get(pk=deadline.object_id)
+    )
+    if publicity.state != PublicityState.OPEN:
+        return
+    new_end = datetime.datetime.combine(
+        deadline.due_date, datetime.time(23, 59, 59), tzinfo=timezone.get_default_timezone()
+    )
+    before = publicity.ends_at
+    publicity.provisional = deadline.provisional
+    if new_end > publicity.ends_at:
+        publicity.ends_at = new_end
+        project = Project.objects.select_for_update().get(pk=publicity.plan.project_id)
+        project.publicity_end = new_end
+        project.save(update_fields=["publicity_end", "updated_at"])
+    publicity.save(update_fields=["ends_at", "provisional"])
+    if publicity.ends_at != before:
+        record_event(
+            actor=actor,
+            action="publicity.window_moved",
+            action_label="公示期随工作日历调整",
+            obj=publicity.plan.project,
+            from_state=workdays.chinese_date(before),
+            to_state=workdays.chinese_date(publicity.ends_at),
+            reason="工作日历确认后重算，公示期不少于规定的工作日数",
+        )
+
+
+on_deadline_recomputed(DEADLINE_PUBLICITY_WINDOW, _publicity_window_recomputed)
