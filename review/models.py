@@ -105,19 +105,28 @@ class PlanPartQuerySet(ScopedQuerySet):
     scope_organizations = ("plan__project__implementing_entity", "plan__project__coordinating_entity")
 
 
-class PlanPart:
-    """Where a record of a plan sits: its project, district and owners (for audit events and deadlines)."""
+class OfProject:
+    """A record that belongs to a project: its district and owners are the project's (audit events and
+    deadlines are scoped by them). Subclasses say how to reach the project."""
+
+    @property
+    def project(self):
+        raise NotImplementedError
+
+    @property
+    def district(self):
+        return self.project.district
+
+    def scope_owners(self):
+        return self.project.scope_owners()
+
+
+class PlanPart(OfProject):
+    """A record of a plan."""
 
     @property
     def project(self):
         return self.plan.project
-
-    @property
-    def district(self):
-        return self.plan.project.district
-
-    def scope_owners(self):
-        return self.plan.project.scope_owners()
 
 
 class PlanVersion(models.Model):
@@ -354,7 +363,7 @@ class DepartmentReviewQuerySet(ScopedQuerySet):
     scope_reviewer = staticmethod(lambda user: Q(department_id=user.organization_id))
 
 
-class DepartmentReview(models.Model):
+class DepartmentReview(OfProject, models.Model):
     """A department's opinion in a review round: 同意 / 修改后同意 / 不同意, with text and attachments."""
 
     review_round = models.ForeignKey(
@@ -412,13 +421,6 @@ class DepartmentReview(models.Model):
     def project(self):
         """The project whose plan is reviewed (deadlines and lists name it)."""
         return self.review_round.plan.project
-
-    @property
-    def district(self):
-        return self.review_round.plan.project.district
-
-    def scope_owners(self):
-        return self.review_round.plan.project.scope_owners()
 
     @property
     def counts_as_agreement(self) -> bool:
@@ -482,7 +484,7 @@ class PublicityQuerySet(ScopedQuerySet):
         return self.filter(state__in=[PublicityState.OPEN, PublicityState.CLOSED])
 
 
-class Publicity(models.Model):
+class Publicity(OfProject, models.Model):
     """公示 of a plan that passed joint review: ≥ 15 whole working days (联合审查办法 第十一条)."""
 
     plan = models.ForeignKey(
@@ -523,13 +525,6 @@ class Publicity(models.Model):
     def project(self):
         return self.plan.project
 
-    @property
-    def district(self):
-        return self.plan.project.district
-
-    def scope_owners(self):
-        return self.plan.project.scope_owners()
-
 
 class PublicCommentQuerySet(ScopedQuerySet):
     scope_district = "publicity__plan__project__district"
@@ -539,7 +534,7 @@ class PublicCommentQuerySet(ScopedQuerySet):
     )
 
 
-class PublicComment(models.Model):
+class PublicComment(OfProject, models.Model):
     """An opinion or objection from the public. Contact details and name are never shown publicly."""
 
     publicity = models.ForeignKey(
@@ -580,10 +575,3 @@ class PublicComment(models.Model):
     @property
     def project(self):
         return self.publicity.plan.project
-
-    @property
-    def district(self):
-        return self.publicity.plan.project.district
-
-    def scope_owners(self):
-        return self.publicity.plan.project.scope_owners()

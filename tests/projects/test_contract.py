@@ -18,7 +18,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.urls import reverse
 
 from projects import importing, services
@@ -29,6 +28,7 @@ from renewal.choices import DepartmentCode, OrganizationKind, Role
 from renewal.models import Attachment, AuditEvent
 from renewal.workflow import TransitionRefused
 from tests import factories
+from tests.contract import accepts as accepted
 from tests.projects.factories import attach_required_materials, material_pdf
 
 pytestmark = pytest.mark.django_db
@@ -172,22 +172,6 @@ def attempts(w, project) -> dict:
             project, actor=user, reason="实施条件已具备"
         ),
     }
-
-
-class Rollback(Exception):
-    pass
-
-
-def accepted(call) -> bool:
-    """Whether the service takes the step; whatever it did is rolled back."""
-    try:
-        with transaction.atomic():
-            call()
-            raise Rollback
-    except Rollback:
-        return True
-    except TransitionRefused:
-        return False
 
 
 def detail_url(project) -> str:

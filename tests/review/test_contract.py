@@ -15,9 +15,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -26,7 +24,6 @@ from renewal import audit_actions
 from renewal.attachments import attach
 from renewal.choices import DepartmentCode, Role
 from renewal.models import AuditEvent
-from renewal.workflow import TransitionRefused
 from review import services
 from review.choices import CommentKind, Decision, DeliverableKind, PlanState
 from review.models import DepartmentReview, ImplementationPlan, PreReviewComment, ReviewRound
@@ -40,6 +37,7 @@ from review.workflows import (
     REVISION_REQUEST,
     WORKFLOWS,
 )
+from tests.contract import accepts
 from tests.factories import user
 from tests.review.helpers import PDF, World
 
@@ -72,22 +70,6 @@ def people(world, request, reviewer) -> dict:
         "administrator": users_by_role[Role.ADMINISTRATOR],
         "outsider": user(Role.STAFF, district_code="110102"),
     }
-
-
-class Rollback(Exception):
-    pass
-
-
-def accepts(call) -> bool:
-    """Whether the service takes the step; nothing it does is kept."""
-    try:
-        with transaction.atomic():
-            call()
-            raise Rollback
-    except Rollback:
-        return True
-    except (TransitionRefused, PermissionDenied):
-        return False
 
 
 def enabled(html: str, marker: str) -> bool:
