@@ -35,6 +35,7 @@ from review.services.pre_review import (
 from review.services.publicity import (
     COMMENTS_PER_HOUR,
     CommentRateLimited,
+    client_ip,
     close_expired_publicities,
     fingerprint,
     finish_if_possible,
@@ -57,6 +58,7 @@ __all__ = [
     "answer_pre_review",
     "change_departments",
     "clean_module",
+    "client_ip",
     "close_expired_publicities",
     "complete_round_if_decided",
     "confirm_change",

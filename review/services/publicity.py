@@ -127,6 +127,21 @@ def publish(
     return apply_plan(plan, "publish", actor=actor, effects=effects, request=request)
 
 
+def client_ip(request) -> str | None:
+    """The commenter's address for the rate limit. Behind a reverse proxy in front of the web service every
+    visitor arrives from the proxy's address, so when settings.TRUSTED_PROXY_HEADER names the META key the
+    proxy writes (e.g. "HTTP_X_FORWARDED_FOR"), the right-most address in it is taken: the one the trusted
+    proxy appended itself, which a visitor cannot forge (addresses to its left are whatever the client sent).
+    Set it only when such a proxy really is in front: without one, a visitor writes the header himself.
+    Without the setting, or when the header is missing or empty, REMOTE_ADDR is used."""
+    header = getattr(settings, "TRUSTED_PROXY_HEADER", "") or ""
+    if header:
+        addresses = [part.strip() for part in request.META.get(header, "").split(",") if part.strip()]
+        if addresses:
+            return addresses[-1][:64]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def fingerprint(ip: str | None, user_agent: str = "") -> str:
     """A salted hash of who is commenting, for rate limiting without storing the address itself."""
     return hashlib.sha256(f"{settings.SECRET_KEY}|{ip or ''}".encode()).hexdigest()

@@ -137,9 +137,7 @@ class PublicCommentView(View):
         if not form.is_valid():
             return _render_detail(request, publicity, form, status=400)
         data = form.cleaned_data
-        client = services.fingerprint(
-            request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")
-        )
+        client = services.fingerprint(services.client_ip(request), request.META.get("HTTP_USER_AGENT", ""))
         try:
             services.submit_comment(
                 publicity,
