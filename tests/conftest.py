@@ -95,3 +95,21 @@ def _register_test_audit_actions():
 
 
 _register_test_audit_actions()
+
+
+def _allow_truncate_in_tests(sender, connection, **kwargs):
+    """The audit table refuses TRUNCATE (renewal migration 0007) unless the session says
+    `renewal.allow_truncate` = 'on'. Transactional and live-server tests flush the database with TRUNCATE
+    between tests, so every test connection says so. Only here: the application never sets it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('renewal.allow_truncate', 'on', false)")
+
+
+def _connect_allow_truncate():
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_truncate_in_tests, dispatch_uid="tests.allow_truncate")
+
+
+_connect_allow_truncate()

@@ -27,9 +27,24 @@ class Command(BaseCommand):
         self._load()
 
     def _reset(self):
+        from django.db import connection
+
         from renewal.reference import ensure_reference_data
 
-        call_command("flush", interactive=False, verbosity=0)
+        # The audit table refuses TRUNCATE unless the session allows it (renewal migration 0007): a reset
+        # of the whole demo database is the one place that does, on this session only.
+        previous = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT coalesce(current_setting('renewal.allow_truncate', true), '')")
+                previous = cursor.fetchone()[0]
+                cursor.execute("SELECT set_config('renewal.allow_truncate', 'on', false)")
+        try:
+            call_command("flush", interactive=False, verbosity=0)
+        finally:
+            if previous is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('renewal.allow_truncate', %s, false)", [previous])
         shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
         ensure_reference_data()
         self.stdout.write("已清空数据库和上传文件，正在重新载入演示数据……")
