@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from projects.choices import Library, Path, Stage
 from projects.models import Category, Project, SubType
 from renewal.choices import Role
+from renewal.inputs import BoundedDateFilter
 from renewal.models import District, Organization
 
 # Sorting by stage follows the pipeline (DOMAIN.md §3), not the alphabet of the stored codes.
@@ -115,13 +116,13 @@ class ProjectFilterSet(django_filters.FilterSet):
         method="filter_text",
         help_text="项目名称、项目编号或项目位置；多个词以空格分隔，须全部匹配",
     )
-    received_on_after = django_filters.DateFilter(
+    received_on_after = BoundedDateFilter(
         label="受理日起",
         field_name="received_on",
         lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    received_on_before = django_filters.DateFilter(
+    received_on_before = BoundedDateFilter(
         label="受理日止",
         field_name="received_on",
         lookup_expr="lte",

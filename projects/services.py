@@ -658,9 +658,23 @@ def submit(project: Project, *, actor, received_on: datetime.date | None = None,
     return INTAKE.apply(project, "submit", actor=actor, request=request, effects=effects)
 
 
+@transaction.atomic
 def route(project: Project, *, actor, departments, request=None) -> Project:
-    """Send the application to departments of the project's district for their intake opinion."""
+    """Send the application to departments of the project's district for their intake opinion.
+
+    Routing again to departments that already have the application changes nothing and is not recorded
+    again (ten identical requests at once write one audit event): the project row is locked first, the
+    step is checked as the table says, and only a routing that adds a department is applied."""
     departments = list(departments)
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    INTAKE.check(locked, "route", user=actor, departments=departments)
+    routed = set(
+        IntakeOpinion.objects.filter(project=locked, round=locked.intake_round).values_list(
+            "department_id", flat=True
+        )
+    )
+    if locked.stage == Stage.UNDER_REVIEW and all(d.pk in routed for d in departments):
+        return locked
 
     def effects(locked: Project):
         existing = set(

@@ -5,10 +5,13 @@ from django.shortcuts import redirect, render
 from django.urls import path
 
 from renewal import services
+from renewal.accounts import PortalAdminAuthenticationForm
 from renewal.models import AuditEvent, CalendarYear, Deadline, District, Organization, User, WorkCalendarDay
 
 admin.site.site_header = "城市更新项目管理平台 · 系统管理"
 admin.site.site_title = "城市更新项目管理平台"
+# The portal's login lock-out applies to the admin login too.
+admin.site.login_form = PortalAdminAuthenticationForm
 
 
 @admin.register(District)

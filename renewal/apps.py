@@ -6,4 +6,4 @@ class RenewalConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self):
-        from renewal import audit  # noqa: F401  (registers the kernel's audit actions)
+        from renewal import accounts, audit  # noqa: F401  (audit actions; login lock-out signal receivers)

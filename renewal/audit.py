@@ -13,5 +13,7 @@ register(
     AuditAction("attachment.download", "下载附件"),
     AuditAction("audit.export", "导出审计记录"),
     AuditAction("api.token", "获取接口令牌"),
+    AuditAction("api.token_revoke", "吊销接口令牌"),
+    AuditAction("account.locked_out", "登录锁定"),
     AuditAction("system.heartbeat", "后台任务心跳"),
 )

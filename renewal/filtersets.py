@@ -8,9 +8,11 @@ never names something out of scope.
 import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Count, Min, Q
 
 from renewal.choices import DeadlineOutcome, DeadlineState
+from renewal.inputs import BoundedDateFilter
 from renewal.models import AuditEvent, Deadline, Organization
 
 SYSTEM_ACTOR = "system"
@@ -98,10 +100,10 @@ class AuditEventFilterSet(django_filters.FilterSet):
         empty_label="全部单位",
         help_text="操作人所在单位，或被操作对象所属单位",
     )
-    date_from = django_filters.DateFilter(
+    date_from = BoundedDateFilter(
         label="起始日期", field_name="created_at", lookup_expr="date__gte", widget=DATE_WIDGET
     )
-    date_to = django_filters.DateFilter(
+    date_to = BoundedDateFilter(
         label="截止日期", field_name="created_at", lookup_expr="date__lte", widget=DATE_WIDGET
     )
     object_type = django_filters.ChoiceFilter(
@@ -197,6 +199,7 @@ class DeadlineFilterSet(django_filters.FilterSet):
     class Meta:
         model = Deadline
         fields = {"kind": ["exact"], "due_date": ["gte", "lte"], "provisional": ["exact"]}
+        filter_overrides = {models.DateField: {"filter_class": BoundedDateFilter}}
 
     def filter_state(self, queryset, name, value):
         return filter_deadline_state(queryset, value)

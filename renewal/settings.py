@@ -30,10 +30,21 @@ DEBUG = env_bool("DEBUG", False)
 # on the HTTPS cookie and header settings; the embedded default is for `make run` and tests only.
 PRODUCTION = os.environ.get("RENEWAL_ENV", "") == "production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
+DEVELOPMENT_SECRET_KEY = "embedded-development-key-not-for-production"
+# Keys that appear in the repository, the docs or Django's own templates: never acceptable in production.
+KNOWN_DEFAULT_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "collectstatic-only", "change-me", "changeme", "secret"}
+if PRODUCTION:
+    if not SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set when RENEWAL_ENV=production")
-    SECRET_KEY = "embedded-development-key-not-for-production"
+    if SECRET_KEY in KNOWN_DEFAULT_SECRET_KEYS or SECRET_KEY.startswith("django-insecure-"):
+        raise RuntimeError("SECRET_KEY is a known default value: set a random one (openssl rand -hex 32)")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise RuntimeError(
+            f"SECRET_KEY is too short or too simple ({len(SECRET_KEY)} characters; at least 50 with 5 distinct "
+            "characters are required): use openssl rand -hex 32"
+        )
+if not SECRET_KEY:
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
@@ -67,7 +78,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL bytes and non-UTF-8 bytes in a query or form: a Chinese 400 in the portal's layout, nothing stored.
+    "renewal.middleware.BadInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "renewal.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "renewal.urls"
@@ -104,9 +118,23 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 AUTH_USER_MODEL = "renewal.User"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "renewal.accounts.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's model backend with the lock-out check before the password check (renewal/accounts.py).
+AUTHENTICATION_BACKENDS = ["renewal.accounts.LoginLockoutBackend"]
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair waits
+# LOGIN_COOLOFF_MINUTES (portal login, admin login and the token endpoint alike).
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))
+# A session ends after this many idle minutes (every request renews it).
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# An API token is refused (401) this many days after it was issued; a new POST issues a fresh one.
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -131,6 +159,24 @@ STORAGES = {
     },
 }
 
+# --- cache: lock-out counters and API throttles are shared by every process ----------------------
+# Redis when REDIS_URL is set (production); otherwise a file cache under var/ that the web server and
+# the worker of `make run` share.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 # --- e-mail -------------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 if EMAIL_URL.startswith("smtp://"):
@@ -149,6 +195,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@renewal.examp
 
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Behind a reverse proxy that appends the client's address (e.g. HTTP_X_FORWARDED_FOR), name its header here:
+# the public-comment rate limit then keys on the address the proxy added. Never set it without such a proxy.
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL == "filesystem://":
@@ -171,8 +220,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a missing, wrong or expired token answers 401 with WWW-Authenticate: Token.
+        "renewal.accounts.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -215,6 +265,9 @@ if PRODUCTION and env_bool("HTTPS", True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 
 # Static files are served by whitenoise from the finders too, so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = True

@@ -122,7 +122,13 @@ class DeadlineListView(RoleRequiredMixin, View):
         if data.get("state") not in dict(DEADLINE_STATE_FILTERS):
             data["state"] = DeadlineState.OPEN  # no state, or one that is not offered: the open ones
         filterset = DeadlineFilterSet(data, queryset=queryset, request=request)
-        queryset = filterset.qs if filterset.is_valid() else queryset.none()
+        if filterset.is_valid():
+            queryset = filterset.qs
+        else:
+            # The page has no field for every filter (a date typed into the address): say what is wrong.
+            queryset = queryset.none()
+            problems = "；".join(message for errors in filterset.errors.values() for message in errors)
+            messages.error(request, f"筛选条件有误：{problems}")
         sort = request.GET.get("sort", "due_date")
         if sort not in self.sorts:
             sort = "due_date"
@@ -283,6 +289,7 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
     def get(self, request, pk):
         from django.http import FileResponse, Http404
 
+        from renewal.attachments import download_name, short_state
         from renewal.models import Attachment
         from renewal.permissions import get_visible_or_404
 
@@ -301,7 +308,7 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
             action="attachment.download",
             action_label="下载附件",
             obj=attachment.subject,
-            to_state=attachment.original_name,
+            to_state=short_state(attachment.original_name),
             data={
                 "attachment": attachment.pk,
                 "kind": attachment.kind,
@@ -315,7 +322,7 @@ class AttachmentDownloadView(RoleRequiredMixin, View):
         return FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,
-            filename=attachment.original_name,
+            filename=download_name(attachment.original_name, attachment.extension),
             content_type=attachment.mime_type,
         )
 

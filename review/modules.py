@@ -2,8 +2,15 @@
 guidance names. Each module also has free text. The entity fills only the modules it needs."""
 
 import datetime
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+
+# What a number in a plan may look like: plain ASCII digits, at most 12 before and 4 after the point (no
+# NaN, Infinity, exponents, superscripts or full-width digits); counts are whole numbers of at most 9 digits.
+DECIMAL_INPUT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,4})?")
+INT_INPUT = re.compile(r"[0-9]{1,9}")
+EARLIEST_DATE, LATEST_DATE = datetime.date(1949, 1, 1), datetime.date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -194,26 +201,40 @@ def clean_module(module_code: str, values: dict) -> tuple[dict, dict]:
         raw = "" if raw is None else str(raw).strip()
         if raw == "":
             continue
+        if "\x00" in raw:
+            errors[field.name] = f"“{field.label}”含有不可识别的字符，请重新填写。"
+            continue
         if field.kind == "decimal":
-            try:
-                number = Decimal(raw.replace(",", ""))
-            except InvalidOperation:
-                errors[field.name] = f"“{field.label}”应为数字（{field.unit}）。"
-                continue
-            if number < 0:
+            plain = raw.replace(",", "")
+            if plain.startswith("-") and DECIMAL_INPUT.fullmatch(plain[1:]):
                 errors[field.name] = f"“{field.label}”不能为负数。"
+                continue
+            if not DECIMAL_INPUT.fullmatch(plain):
+                errors[field.name] = (
+                    f"“{field.label}”应为数字（{field.unit}）。整数部分不超过12位、小数不超过4位，如 1234.5。"
+                )
+                continue
+            try:
+                number = Decimal(plain)
+            except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
+                errors[field.name] = f"“{field.label}”应为数字（{field.unit}）。"
                 continue
             data[field.name] = str(number)
         elif field.kind == "int":
-            if not raw.isdigit():
-                errors[field.name] = f"“{field.label}”应为非负整数。"
+            if not INT_INPUT.fullmatch(raw):
+                errors[field.name] = f"“{field.label}”应为非负整数（不超过9位数字）。"
                 continue
             data[field.name] = int(raw)
         elif field.kind == "date":
             try:
-                data[field.name] = datetime.date.fromisoformat(raw).isoformat()
+                day = datetime.date.fromisoformat(raw)
             except ValueError:
                 errors[field.name] = f"“{field.label}”日期格式应为 YYYY-MM-DD。"
+                continue
+            if not EARLIEST_DATE <= day <= LATEST_DATE:
+                errors[field.name] = f"“{field.label}”应在1949年至2100年之间。"
+                continue
+            data[field.name] = day.isoformat()
         elif field.kind == "choice":
             if raw not in field.choices:
                 errors[field.name] = f"请从列表中选择“{field.label}”。"
@@ -222,6 +243,9 @@ def clean_module(module_code: str, values: dict) -> tuple[dict, dict]:
         else:
             data[field.name] = raw
     text = str(values.get("text") or "").strip()
+    if "\x00" in text:
+        errors["text"] = "说明文字含有不可识别的字符，请重新填写。"
+        text = ""
     if text:
         data["text"] = text
     if module_code == "consultation" and data.get("agree_count") is not None and data.get("holders_count"):

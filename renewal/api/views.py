@@ -2,11 +2,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from renewal import calendar as workdays
+from renewal.accounts import token_expired
 from renewal.api.permissions import HasRole
 from renewal.api.serializers import (
     AuditEventSerializer,
@@ -151,7 +153,8 @@ class DeadlineKindListView(APIView):
 
 
 class TokenView(ObtainAuthToken):
-    """POST username and password → {"token": …}; throttled, and every issue is in the audit trail."""
+    """POST username and password → {"token": …}; DELETE with the token revokes it. Throttled in the shared
+    cache, and every issue and revocation is in the audit trail. A token expires API_TOKEN_DAYS after issue."""
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
@@ -161,6 +164,9 @@ class TokenView(ObtainAuthToken):
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
+        if token_expired(token):
+            token.delete()
+            token = Token.objects.create(user=user)
         record_event(
             actor=user,
             action="api.token",
@@ -170,3 +176,19 @@ class TokenView(ObtainAuthToken):
             organization=user.organization,
         )
         return Response({"token": token.key})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        if not isinstance(request.auth, Token):
+            raise NotAuthenticated("请在 Authorization 请求头中携带要吊销的令牌（Token …）。")
+        user = request.user
+        request.auth.delete()
+        record_event(
+            actor=user,
+            action="api.token_revoke",
+            action_label="吊销接口令牌",
+            request=request,
+            district=user.district,
+            organization=user.organization,
+        )
+        return Response(status=204)

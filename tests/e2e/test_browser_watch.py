@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def watched(chromium, live_server):
     """A page in a context of its own, watched but not checked after the test: the test reads the watch."""
-    context = chromium.new_context()
+    # bypass_csp: these tests load resources from other origins on purpose, which the portal's CSP forbids.
+    context = chromium.new_context(bypass_csp=True)
     context.set_default_timeout(15_000)
     watch = BrowserWatch(context, live_server.url)
     page = context.new_page()

@@ -236,12 +236,16 @@ def test_real_files_of_allowed_types_are_accepted(client, w, project, media, nam
 
 
 def test_type_is_decided_by_content_not_by_the_name(client, w, project):
-    """A PDF named .docx is stored as a PDF."""
+    """A PDF named without an extension is stored as a PDF; a PDF named .docx is refused (issue 9: the content
+    must match the extension the name declares)."""
     client.force_login(w.entity)
-    upload(client, project, "伪装.docx", pdf_bytes())
+    upload(client, project, "伪装", pdf_bytes())
     attachment = Attachment.objects.get()
     assert (attachment.extension, attachment.mime_type) == ("pdf", "application/pdf")
     assert attachment.file.name.endswith(".pdf")
+    response = upload(client, project, "伪装.docx", pdf_bytes())
+    assert "文件“伪装.docx”的扩展名（.docx）与文件内容（PDF）不符" in html_of(response)
+    assert Attachment.objects.count() == 1
 
 
 # --- refused types and sizes --------------------------------------------------------------------------

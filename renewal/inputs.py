@@ -1,0 +1,30 @@
+"""Input bounds shared by forms and filters: dates a person may mean (1949–2100), text without NUL bytes."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+
+EARLIEST_DATE = datetime.date(1949, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+DATE_RANGE_MESSAGE = "日期应在1949年1月1日至2100年12月31日之间。"
+
+
+def within_date_range(value: datetime.date) -> None:
+    """Refuse dates like 0001-01-01 or 9999-12-31: nothing in this portal happens outside 1949–2100."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+
+
+class BoundedDateField(forms.DateField):
+    """A date input that accepts only 1949–2100, with Chinese messages."""
+
+    default_validators = [within_date_range]
+    default_error_messages = {"invalid": "请输入有效日期，如 2025-09-26。"}
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """A date filter that accepts only 1949–2100 (the filter form says why, in Chinese)."""
+
+    field_class = BoundedDateField
