@@ -30,7 +30,7 @@ from projects.api.serializers import (
 from projects.filtersets import ProjectFilterSet
 from projects.models import IntakeOpinion, Project
 from projects.selectors import LEDGER_RELATED, LEDGER_ROLES, ledger_rows, open_deadlines_prefetch
-from renewal.api.actions import REFUSAL, ApiAction, WorkflowActionsMixin
+from renewal.api.actions import ERROR_RESPONSES, ApiAction, WorkflowActionsMixin
 from renewal.api.views import ScopedViewSetMixin
 from renewal.models import Attachment
 from renewal.workflow import TransitionRefused
@@ -123,7 +123,7 @@ class ProjectViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnly
 
     @extend_schema(
         request=ApplicationSerializer,
-        responses={201: ProjectSerializer, 400: REFUSAL, 403: REFUSAL, 409: REFUSAL},
+        responses={201: ProjectSerializer, **ERROR_RESPONSES},
         summary="填报入库申请（保存为草稿）",
     )
     def create(self, request):

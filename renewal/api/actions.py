@@ -37,6 +37,15 @@ REFUSAL = inline_serializer(
         "missing": serializers.ListField(child=serializers.CharField()),
     },
 )
+# 400: the input's errors, by field name (as the form shows them), or one `detail` for input that could not
+# be read at all (NUL or non-UTF-8 bytes).
+INPUT_ERRORS = inline_serializer(
+    "InputErrors",
+    fields={"detail": serializers.CharField(required=False, help_text="无法读取的输入；否则按字段列出错误")},
+)
+# 403: the role may not use this endpoint.
+DENIED = inline_serializer("Denied", fields={"detail": serializers.CharField()})
+ERROR_RESPONSES = {400: INPUT_ERRORS, 403: DENIED, 404: None, 409: REFUSAL}
 
 
 class NoInput(serializers.Serializer):
@@ -87,7 +96,7 @@ def _make_route(api_action: ApiAction, response_serializer):
     done = {204: None} if api_action.deletes else {200: response_serializer}
     return extend_schema(
         request=api_action.serializer,
-        responses={**done, 400: REFUSAL, 403: REFUSAL, 404: None, 409: REFUSAL},
+        responses={**done, **ERROR_RESPONSES},
         summary=api_action.summary or None,
     )(routed)
 

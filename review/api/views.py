@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from projects.models import Project
-from renewal.api.actions import REFUSAL, ApiAction, WorkflowActionsMixin
+from renewal.api.actions import ERROR_RESPONSES, ApiAction, WorkflowActionsMixin
 from renewal.api.views import ScopedViewSetMixin
 from renewal.choices import OrganizationKind
 from renewal.models import Attachment, Organization
@@ -211,7 +211,7 @@ class PlanViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyMod
 
     @extend_schema(
         request=PlanCreateSerializer,
-        responses={201: PlanSerializer, 400: REFUSAL, 403: REFUSAL, 404: None, 409: REFUSAL},
+        responses={201: PlanSerializer, **ERROR_RESPONSES},
         summary="开始编制实施方案",
     )
     def create(self, request):
