@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from renewal import calendar as workdays
+from renewal import reactions
 from renewal.choices import CalendarDayKind, CalendarYearStatus, DeadlineRule, DeadlineState
 from renewal.dates import chinese_date
 from renewal.models import AuditEvent, CalendarYear, Deadline, WorkCalendarDay
@@ -83,6 +84,7 @@ def record_event(
     )
     if save:
         event.save()
+        reactions.dispatch([event])
     return event
 
 
@@ -90,7 +92,9 @@ def record_events(events) -> list[AuditEvent]:
     """Append many audit events at once (an import of thousands of rows): each item holds record_event's
     keyword arguments; record_event builds every event, and they are written in bulk."""
     built = [record_event(**event, save=False) for event in events]
-    return AuditEvent.objects.bulk_create(built, batch_size=500)
+    saved = AuditEvent.objects.bulk_create(built, batch_size=500)
+    reactions.dispatch(saved)
+    return saved
 
 
 def _snapshot_for_deadlines(deadlines):

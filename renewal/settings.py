@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "review.apps.ReviewConfig",
     "permits.apps.PermitsConfig",
     "supervision.apps.SupervisionConfig",
+    "reports.apps.ReportsConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Dependency order of the apps (ARCHITECTURE.md): each app's demo module may use what earlier ones made.
-DEMO_ORDER = ["renewal", "projects", "review", "permits", "supervision"]
+DEMO_ORDER = ["renewal", "projects", "review", "permits", "supervision", "reports", "dashboard"]
 
 
 class Command(BaseCommand):
