@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test setup migrate demo demo-reset lint check vendor clean
+.PHONY: run test setup migrate demo demo-reset lint check vendor clean bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -44,6 +44,12 @@ check: setup
 
 vendor:
 	bash scripts/vendor_static.sh
+
+# Pages against a bare Django view on PostgreSQL under gunicorn (bench/pages.py, bench/README.md); not part of
+# `make test`. SCALE=quick: the same table at a small scale in about a minute. BENCH_DATABASE names the database.
+SCALE ?= full
+bench: setup
+	$(PY) bench/pages.py --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) var

@@ -30,6 +30,13 @@ class Stage(models.TextChoices):
     JOINT_REVIEW = "joint_review", "实施方案联合审查"
     PUBLICITY = "publicity", "公示"
     PERMITS = "permits", "行政许可办理"
+    # 动态调整 (Haidian guidance 一(四)5): staff removed the project from the library; not the automatic exit.
+    REMOVED = "removed", "已调出项目库"
+    # Permits app (issue 11): construction → completion → completed (waiting for exit) → exited.
+    CONSTRUCTION = "construction", "施工建设"
+    COMPLETION = "completion", "竣工验收"
+    COMPLETED = "completed", "已竣工待出库"
+    EXITED = "exited", "已出库"
 
     @property
     def badge(self) -> str:
@@ -47,6 +54,11 @@ class Stage(models.TextChoices):
             "joint_review": "primary",
             "publicity": "warning",
             "permits": "success",
+            "removed": "dark",
+            "construction": "primary",
+            "completion": "info",
+            "completed": "success",
+            "exited": "dark",
         }.get(self.value, "secondary")
 
 
@@ -55,6 +67,7 @@ class Library(models.TextChoices):
     RESERVE = "reserve", "储备项目库"
     IMPLEMENTATION = "implementation", "实施项目库"
     EXITED = "exited", "已出库"
+    REMOVED = "removed", "已调出"  # 动态调整 by staff (Haidian guidance 一(四)5)
 
 
 class Source(models.TextChoices):
@@ -66,6 +79,23 @@ class Opinion(models.TextChoices):
     PENDING = "pending", "待审查"
     AGREE = "agree", "同意"
     DISAGREE = "disagree", "不同意"
+
+
+class CoordinationState(models.TextChoices):
+    """An application naming another organisation as 统筹主体 needs that organisation's confirmation
+    before it is submitted (issue 9); naming no one, or oneself, needs none."""
+
+    NOT_NEEDED = "", "无需确认"
+    PROPOSED = "proposed", "待统筹主体确认"
+    CONFIRMED = "confirmed", "统筹主体已确认"
+    DECLINED = "declined", "统筹主体已拒绝"
+
+
+class ImportBasis(models.TextChoices):
+    """Why an import may put projects in the library without intake (issue 10 item 3)."""
+
+    OLD_BUILDING = "old_building", "老旧低效楼宇项目直接入库（京建法〔2024〕14号 第二十条）"
+    MIGRATION = "migration", "既有项目库记录迁移"
 
 
 class ImportStatus(models.TextChoices):

@@ -7,12 +7,13 @@ its working days overdue), one due within the warning window (yellow) and one ju
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from projects import services
+from projects import library, services
 from projects.choices import (
     DEADLINE_INTAKE_REVIEW,
     REQUIRED_INTAKE_MATERIALS,
@@ -21,10 +22,13 @@ from projects.choices import (
     Source,
     Stage,
 )
-from projects.models import Category, IntakeOpinion, Project, SubType
+from projects.models import Category, CityPlanBatch, DistrictLibrarySettings, IntakeOpinion, Project, SubType
 from renewal import calendar as workdays
 from renewal import deadline_kinds
 from renewal.attachments import attach
+from renewal.models import District
+
+HAIDIAN_BASIS = "《海淀区城市更新实施指引（2025年版）》（海政发〔2025〕4号）三(一)规定"
 
 MATERIAL_FILES = {"申报材料": "入库申请书.pdf", "资金匡算": "资金匡算表.pdf"}
 MATERIAL_TITLES = {"申报材料": "Intake application form", "资金匡算": "Investment estimate"}
@@ -78,12 +82,20 @@ def working_days_ago(count: int, today: datetime.date) -> datetime.date:
     return day
 
 
+def _locality(location: str) -> str:
+    """The 街道/镇 a location names ("海淀区清河街道毛纺北小区" → "清河街道"); 中关村 for the science city."""
+    match = re.match(r"海淀区(.+?(?:街道|镇))", location)
+    return match.group(1) if match else "中关村科学城"
+
+
 def _draft(entity, name, category, sub_type, *, goal, **extra):
+    location = extra.pop("location", "海淀区学院路街道")
     data = {
         "name": name,
         "category": category,
         "sub_type": sub_type,
-        "location": extra.pop("location", "海淀区学院路街道"),
+        "location": location,
+        "locality": extra.pop("locality", _locality(location)),
         "renewal_goal": goal,
         "total_investment": Decimal(extra.pop("investment", "3200")),
         "land_area": Decimal(extra.pop("land_area", "12000")),
@@ -132,6 +144,22 @@ def load(stdout, context=None) -> dict:
         funding="市区财政补助每部电梯64万元；业主自筹及公积金提取",
     )
     attach_required_materials(draft, entity, kinds=("申报材料",))
+
+    # 草稿 naming another organisation as 统筹主体: waits for hd_entity's confirmation (issue 9), which
+    # hd_entity finds in its 入库申请 inbox.
+    coordinated = _draft(
+        entity2,
+        "【演示】学院路街道二里庄社区公共空间提升（待统筹主体确认）",
+        Category.objects.get(code="public_space"),
+        sub_type(Category.objects.get(code="public_space"), "背街小巷环境精细化治理"),
+        location="海淀区学院路街道二里庄社区",
+        goal="整治社区口袋公园和街巷公共空间，补建休憩和儿童活动设施，由片区统筹主体统一实施",
+        investment="680",
+        land_area="5200",
+        building_area="0",
+        coordinating_entity=entity.organization,
+    )
+    attach_required_materials(coordinated, entity2)
 
     # 已受理, received long enough ago that the 10-working-day review is due within the warning window.
     yellow = _draft(
@@ -269,18 +297,30 @@ def load(stdout, context=None) -> dict:
     )
     _received(implementation, entity, working_days_ago(6, today))
     services.admit(implementation, actor=staff, note="区政府专题会议纪要〔2026〕8号")
-    services.move_to_implementation(
-        implementation, actor=staff, reason="已取得统筹主体确认文件，规划、功能业态及监管要求基本明确"
+    implementation = services.move_to_implementation(
+        implementation,
+        actor=staff,  # 老旧街区改造 is led by the housing commission (Haidian guidance 二)
+        reason="已取得统筹主体确认文件，规划、功能业态及监管要求基本明确",
+        requirements={
+            "planning_requirements": "符合西苑片区街区控制性详细规划，建筑高度和规模不增加",
+            "function_requirements": "居住为主，植入文化和科技创新功能，补齐养老、托育设施",
+            "supervision_requirements": "区住建委牵头，海淀街道日常监管，按实施方案验收",
+        },
+        confirmation=SimpleUploadedFile(
+            "统筹主体确认文件.pdf", demo_pdf("Urban renewal portal - demo material", "Entity confirmation")
+        ),
     )
 
     # An old-building project entered by import (old-building measures 第二十条).
-    Project.objects.create(
+    imported = Project.objects.create(
         district=staff.district,
         code="HD-2024-0153",
         name="【演示】上地信息路老旧楼宇更新（导入）",
         category=industrial,
         sub_type=sub_type(industrial, "老旧楼宇更新改造"),
         location="海淀区上地信息路",
+        locality="上地街道",
+        admission_document="海城更发〔2025〕21号",
         renewal_goal="对上地信息路沿线4栋老旧办公楼实施结构加固、立面和机电系统更新，提升为软件信息产业载体",
         total_investment=Decimal("42000"),
         source=Source.IMPORT,
@@ -290,8 +330,74 @@ def load(stdout, context=None) -> dict:
         implementation_on=today,
         created_by=staff,
     )
+    _library_levels(staff, today, implementation, imported, reserve)
     stdout.write(
         f"演示项目：{Project.objects.filter(name__startswith='【演示】').count()} 个"
         "（覆盖入库阶段的各个状态；入库联合审查期限红、黄、绿灯各有示例）"
     )
     return {}
+
+
+def _library_levels(staff, today, implementation, imported, reserve):
+    """Issue 10: 区 settings, a 跨区 project, 上报市级 and a city-plan batch (joint review measures 第二条、
+    第五条), and a project removed from the library (动态调整, Haidian guidance 一(四)5)."""
+    DistrictLibrarySettings.objects.get_or_create(
+        district=staff.district, defaults={"admission_basis": HAIDIAN_BASIS}
+    )
+    # 跨区: imported with the city's list, led by 海淀 and listed in 西城 too.
+    cross = Project.objects.create(
+        district=staff.district,
+        code="HD-2025-KQ01",
+        name="【演示】京密引水渠滨水空间贯通（跨区）",
+        category=Category.objects.get(code="public_space"),
+        sub_type=SubType.objects.filter(category__code="public_space").order_by("order", "pk").first(),
+        location="海淀区、西城区京密引水渠沿线",
+        locality="紫竹院街道",
+        renewal_goal="贯通京密引水渠两岸滨水慢行空间，整治沿线绿化和照明",
+        total_investment=Decimal("31500"),
+        source=Source.IMPORT,
+        library=Library.RESERVE,
+        stage=Stage.RESERVE,
+        admitted_on=working_days_ago(30, today),
+        admission_document="京城更办〔2025〕9号",
+        created_by=staff,
+    )
+    others = District.objects.filter(code="110102")
+    cross.districts.set([staff.district, *others])
+    # 上报市级 and 纳入城市更新计划 (the review demo's projects go into a batch of their own as needed).
+    batch, _ = CityPlanBatch.objects.get_or_create(
+        name="【演示】2025年第一批",
+        defaults={
+            "document_number": "京城更办〔2025〕12号（演示）",
+            "approved_on": working_days_ago(15, today),
+            "approving_body": "北京市城市更新专项小组办公室",
+            "created_by": staff,
+        },
+    )
+    for project in (implementation, imported):
+        project = library.report_to_city(project, actor=staff, reported_on=working_days_ago(25, today))
+        library.admit_to_city_plan(project, actor=staff, batch=batch)
+    library.report_to_city(reserve, actor=staff, reported_on=working_days_ago(5, today))
+    # 动态调整: a reserve project the entity gave up, removed by staff with the document.
+    removed = Project.objects.create(
+        district=staff.district,
+        code="HD-2024-0088",
+        name="【演示】清华东路底商改造（已调出项目库）",
+        category=Category.objects.get(code="industrial"),
+        sub_type=SubType.objects.get(category__code="industrial", name="传统商业设施升级"),
+        location="海淀区清华东路",
+        locality="学院路街道",
+        renewal_goal="沿街底商业态升级",
+        total_investment=Decimal("650"),
+        source=Source.IMPORT,
+        library=Library.RESERVE,
+        stage=Stage.RESERVE,
+        admitted_on=working_days_ago(120, today),
+        created_by=staff,
+    )
+    library.remove(
+        removed,
+        actor=staff,
+        reason="实施主体书面申请终止实施，项目不再具备实施条件",
+        document="海城更函〔2026〕3号（演示）",
+    )

@@ -12,12 +12,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from xml.etree import ElementTree
 
 import openpyxl
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from projects.choices import ImportStatus, Library, Source, Stage
+from projects.choices import ImportBasis, ImportStatus, Library, Source, Stage
 from projects.models import ImportBatch, Project
 from renewal import calendar as workdays
 from renewal.models import District
@@ -29,7 +30,7 @@ REQUIRED_HEADERS = {
     "investment": "项目总投资（亿元）",
     "district": "区域",
 }
-OPTIONAL_HEADERS = {"number": "序号"}
+OPTIONAL_HEADERS = {"number": "序号", "district_total": "区域总投资（亿元）"}
 IMPORT_LIBRARIES = {Library.RESERVE: Stage.RESERVE, Library.IMPLEMENTATION: Stage.IMPLEMENTATION}
 
 # Project.total_investment is DecimalField(max_digits=14, decimal_places=2) in 万元:
@@ -41,6 +42,8 @@ CODE_MAX_LENGTH = Project._meta.get_field("code").max_length
 NAME_MAX_LENGTH = Project._meta.get_field("name").max_length
 MAX_DATA_ROWS = 20000
 EXISTING_CODE_CHUNK = 500
+WRITE_CHUNK = 2000  # projects written per step of the import job's progress
+IMPORT_JOB = "projects.import"
 
 # Whitespace as PDF copies leave it: Unicode spaces (incl. U+3000, U+00A0), line breaks, and the
 # zero-width characters that \s does not cover.
@@ -83,7 +86,32 @@ class ImportRow:
     code: str
     name: str
     investment_yi: Decimal
-    district: District
+    district: District  # the lead district: the first one listed
+    districts: tuple[District, ...] = ()  # every listed district of a 跨区 project (empty: one district)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A stated subtotal or total against the sum of its rows rounded once, half-up, to 2 decimals."""
+
+    label: str
+    stated: Decimal
+    computed: Decimal
+
+    @property
+    def ok(self) -> bool:
+        return self.stated == self.computed
+
+
+@dataclass
+class _Group:
+    """Rows counted under one stated figure: a 区域 group, a section, or the whole list (合计)."""
+
+    label: str
+    row: int
+    stated: Decimal | None
+    amounts: list[Decimal] = field(default_factory=list)
+    last_row: int = 0
 
 
 @dataclass
@@ -91,6 +119,7 @@ class ParseResult:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     data_row_count: int = 0  # non-empty rows below the header, with or without errors
+    checks: list[Reconciliation] = field(default_factory=list)  # subtotals and 合计 as reconciled
 
     @property
     def ok(self) -> bool:
@@ -198,12 +227,32 @@ def _is_empty(values) -> bool:
     )
 
 
-TOTAL_LABELS = {"合计", "总计", "小计"}
+TOTAL_LABELS = ("合计", "总计")
+SUBTOTAL_LABEL = "小计"
+_LABEL_TAIL = re.compile(r"^[（(]?亿元[）)]?[:：]?$")
+_SECTION_TOTAL = re.compile(r"总投资\s*[:：]?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*亿元")
+_DISTRICT_SEPARATORS = re.compile(r"[、，,；;／/]+")
+
+
+def _label_kind(values) -> str | None:
+    """ "total" for the list's 合计 row ("合计", "合计 （亿元）"), "subtotal" for a 小计 row, else None."""
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        text = _without_whitespace(value)
+        for label in TOTAL_LABELS:
+            if text.startswith(label) and (text == label or _LABEL_TAIL.match(text[len(label) :])):
+                return "total"
+        if text.startswith(SUBTOTAL_LABEL) and (
+            text == SUBTOTAL_LABEL or _LABEL_TAIL.match(text[len(SUBTOTAL_LABEL) :])
+        ):
+            return "subtotal"
+    return None
 
 
 def _is_total_row(values) -> bool:
     """Published lists end with a 合计 row; it is a sum, not a project."""
-    return any(isinstance(value, str) and _without_whitespace(value) in TOTAL_LABELS for value in values)
+    return _label_kind(values) is not None
 
 
 # --- scope -------------------------------------------------------------------------------------------
@@ -292,19 +341,169 @@ class _Candidate:
     valid: bool
 
 
+def _vertical_merges(sheet) -> dict[tuple[int, int], tuple[int, int]]:
+    """{(row, column): (anchor row, anchor column)} for cells below the top of a vertically merged range
+    (区域 and 区域总投资 merged down their group). Read-only sheets do not parse merges, so the sheet's
+    <mergeCells> is read from its XML; horizontal merges (title, section rows) are left alone."""
+    from openpyxl.utils.cell import range_boundaries
+
+    covered: dict[tuple[int, int], tuple[int, int]] = {}
+    get_source = getattr(sheet, "_get_source", None)
+    if get_source is None:
+        ranges = [str(r) for r in sheet.merged_cells.ranges]  # a fully loaded worksheet
+    else:
+        ranges = []
+        try:
+            with get_source() as source:
+                for _, element in ElementTree.iterparse(source):
+                    if element.tag.endswith("}mergeCell") or element.tag == "mergeCell":
+                        ranges.append(element.get("ref", ""))
+                    elif element.tag.endswith("}row"):
+                        element.clear()
+        except ElementTree.ParseError:
+            return covered
+    for ref in ranges:
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue
+        if min_col != max_col or max_row <= min_row:
+            continue
+        for row in range(min_row + 1, max_row + 1):
+            covered[(row, min_col)] = (min_row, min_col)
+    return covered
+
+
+def _split_districts(text, districts: dict[str, District]) -> tuple[list[District], list[str]]:
+    """ "中原区、二七区、金水区" (also one per line) → (districts found, names not registered)."""
+    found: list[District] = []
+    unknown: list[str] = []
+    for piece in _DISTRICT_SEPARATORS.split(str(text)):
+        key = _without_whitespace(piece)
+        if not key:
+            continue
+        if key in districts:
+            found.append(districts[key])
+            continue
+        lines = [_without_whitespace(line) for line in piece.splitlines() if _without_whitespace(line)]
+        if len(lines) > 1 and all(line in districts for line in lines):
+            found.extend(districts[line] for line in lines)
+        else:
+            unknown.append(key)
+    unique: list[District] = []
+    for district in found:
+        if district not in unique:
+            unique.append(district)
+    return unique, unknown
+
+
+def _amount(value, label: str) -> tuple[Decimal | None, str | None]:
+    amount, message = parse_investment(value)
+    return amount, (message.replace("项目总投资", label) if message else None)
+
+
+def _round2(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _section_row(values, columns) -> str | None:
+    """A row with one text and no project cells ("市内五区（总投资 4748.34亿元）"): the section's title."""
+    for key in ("code", "investment"):
+        index = columns.get(key)
+        if index is not None and index < len(values) and not _is_empty([values[index]]):
+            return None
+    # The title sits in the first cell (merged across the row); a lone name elsewhere is a broken project
+    # row and is reported as one.
+    texts = {_cell_text(value) for value in values if not _is_empty([value])}
+    if len(texts) != 1 or not values or _is_empty([values[0]]):
+        return None
+    text = texts.pop()
+    return None if _NUMBER.match(_without_whitespace(text)) else text
+
+
+def _close_group(group: _Group | None, result: ParseResult, describe) -> None:
+    """Reconcile a finished group with its stated figure; a mismatch refuses the file, naming both."""
+    if group is None or group.stated is None or not group.amounts:
+        return
+    computed = _round2(sum(group.amounts, Decimal(0)))
+    check = Reconciliation(group.label, group.stated, computed)
+    result.checks.append(check)
+    if not check.ok:
+        result.add_error(group.row, describe(group, computed))
+
+
+def _group_mismatch(group: _Group, computed: Decimal) -> str:
+    return (
+        f"{group.label}（第{group.row}—{group.last_row}行）所列区域总投资 {format_yi(group.stated)} 亿元，"
+        f"与各项目总投资之和 {format_yi(computed)} 亿元（四舍五入保留两位小数）不符"
+    )
+
+
+def _section_mismatch(group: _Group, computed: Decimal) -> str:
+    return (
+        f"{group.label}所列总投资 {format_yi(group.stated)} 亿元，"
+        f"与本部分各项目总投资之和 {format_yi(computed)} 亿元（四舍五入保留两位小数）不符"
+    )
+
+
 def _read_rows(workbook, result: ParseResult, actor) -> list[_Candidate] | None:
-    """Rows below the header as candidates; None (with a file error) when the file cannot be used."""
+    """Rows below the header as candidates; None (with a file error) when the file cannot be used.
+
+    Lists as published (DOMAIN.md §5, issue 10 item 1): a title row above the header; section rows
+    between groups; 区域 and 区域总投资 merged down each group; several districts in one cell for a 跨区
+    project; a last 合计 row. Each stated group subtotal, section total and the 合计 must equal the sum
+    of their rows rounded once, half-up, to 2 decimals, or the file is refused naming the figure.
+    """
     sheet = workbook.worksheets[0]
     sheet.reset_dimensions()  # some generators write a wrong <dimension>; read every row there is
+    merges = _vertical_merges(sheet)
+    widest: dict[int, int] = {}
+    for row, column in merges:
+        widest[row] = max(widest.get(row, 0), column)
+    anchors: dict[tuple[int, int], object] = {}
     districts = _districts_by_name()
     allowed_district = restricted_district_id(actor)
     columns = None
     candidates: list[_Candidate] = []
-    for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+    whole = _Group("合计", 0, None)
+    section: _Group | None = None
+    group: _Group | None = None
+    group_key = None
+    for row_number, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
+        values = list(raw)
+        values += [None] * (
+            widest.get(row_number, 0) - len(values)
+        )  # a read-only row ends at its last written cell
+        for index, value in enumerate(values):
+            column = index + 1
+            if (row_number, column) in merges and value is None:
+                values[index] = anchors.get(merges[(row_number, column)])
+            elif value is not None:
+                anchors[(row_number, column)] = value
         if columns is None:
             columns = _header_columns(values)
             continue
-        if _is_empty(values) or _is_total_row(values):
+        if _is_empty(values):
+            continue
+        kind = _label_kind(values)
+        if kind is not None:
+            _close_group(group, result, _group_mismatch)
+            group, group_key = None, None
+            if kind == "total":
+                _close_group(section, result, _section_mismatch)
+                section = None
+                whole.row = row_number
+                whole.stated = _stated_total(values, columns, row_number, result)
+            continue
+        title = _section_row(values, columns)
+        if title is not None:
+            _close_group(group, result, _group_mismatch)
+            _close_group(section, result, _section_mismatch)
+            group, group_key = None, None
+            match = _SECTION_TOTAL.search(_without_whitespace(unicodedata.normalize("NFKC", title)))
+            stated = Decimal(match.group(1).replace(",", "")) if match else None
+            label = normalize_name(re.split(r"[（(]", title, maxsplit=1)[0]) or title
+            section = _Group(f"“{label}”", row_number, stated)
             continue
         result.data_row_count += 1
         if result.data_row_count > MAX_DATA_ROWS:
@@ -329,27 +528,89 @@ def _read_rows(workbook, result: ParseResult, actor) -> list[_Candidate] | None:
         investment, message = parse_investment(cell("investment"))
         if message:
             result.add_error(row_number, message)
-        district_text = _without_whitespace(cell("district"))
-        district = districts.get(district_text)
+        district_cell = cell("district")
+        district_text = _without_whitespace(district_cell)
+        listed, unknown = _split_districts(district_cell, districts) if district_text else ([], [])
+        district = listed[0] if listed and not unknown else None
         if not district_text:
             result.add_error(row_number, "区域为空")
-        elif district is None:
-            result.add_error(row_number, f"区域“{district_text}”不是已登记的行政区")
+        elif unknown:
+            result.add_error(row_number, "区域" + "、".join(f"“{u}”" for u in unknown) + "不是已登记的行政区")
         elif allowed_district is not None and district.pk != allowed_district:
-            result.add_error(row_number, f"区域“{district.name}”不属于本区，不能导入")
+            if any(d.pk == allowed_district for d in listed):
+                result.add_error(
+                    row_number, f"跨区项目的牵头区为{district.name}（首个列明的区），应由{district.name}导入"
+                )
+            else:
+                result.add_error(row_number, f"区域“{district.name}”不属于本区，不能导入")
             district = None  # say nothing about projects of a district the user may not see
+        # The 区域 group this row belongs to: its (possibly merged) 区域 and 区域总投资 cells.
+        stated_text = cell("district_total")
+        key = (district_text, _cell_text(stated_text))
+        if group is None or key != group_key:
+            _close_group(group, result, _group_mismatch)
+            stated = None
+            if not _is_empty([stated_text]):
+                stated, problem = _amount(stated_text, "区域总投资")
+                if problem:
+                    result.add_error(row_number, problem)
+            label = (
+                "区域“" + ("、".join(d.name for d in listed) if listed else district_text or "（空）") + "”"
+            )
+            group, group_key = _Group(label, row_number, stated), key
+        group.last_row = row_number
+        if investment is not None:
+            group.amounts.append(investment)
+            whole.amounts.append(investment)
+            if section is not None:
+                section.amounts.append(investment)
         if district is not None and code and len(code) <= CODE_MAX_LENGTH:
             # A row with other errors still takes part in the duplicate check, so that a later copy of
             # its code names it.
-            row = ImportRow(row_number, _cell_text(cell("number")), code, name, investment, district)
+            row = ImportRow(
+                row_number,
+                _cell_text(cell("number")),
+                code,
+                name,
+                investment,
+                district,
+                tuple(listed) if len(listed) > 1 else (),
+            )
             candidates.append(_Candidate(row, valid=len(result.errors) == errors_before))
     if columns is None:
         result.add_error(
             None,
-            "未找到表头行：须有“项目编号”“项目名称”“项目总投资（亿元）”“区域”四列（“序号”可选）。",
+            "未找到表头行：须有“项目编号”“项目名称”“项目总投资（亿元）”“区域”四列（“序号”“区域总投资（亿元）”可选）。",
         )
         return None
+    _close_group(group, result, _group_mismatch)
+    _close_group(section, result, _section_mismatch)
+    if whole.stated is not None and whole.amounts:
+        computed = _round2(sum(whole.amounts, Decimal(0)))
+        check = Reconciliation("合计", whole.stated, computed)
+        result.checks.append(check)
+        if not check.ok:
+            result.add_error(
+                whole.row,
+                f"合计 {format_yi(whole.stated)} 亿元，与全部项目总投资之和 {format_yi(computed)} 亿元"
+                "（四舍五入保留两位小数）不符",
+            )
     return candidates
+
+
+def _stated_total(values, columns, row_number, result) -> Decimal | None:
+    """The 合计 row's figure: in the investment column, else the 区域总投资 column, else its only number."""
+    for key in ("investment", "district_total"):
+        index = columns.get(key)
+        if index is not None and index < len(values) and not _is_empty([values[index]]):
+            amount, problem = _amount(values[index], "合计")
+            if problem:
+                result.add_error(row_number, problem)
+            return amount
+    numbers = [v for v in values if isinstance(v, int | float | Decimal) and not isinstance(v, bool)]
+    if len(numbers) == 1:
+        return _amount(numbers[0], "合计")[0]
+    return None
 
 
 def _check_codes(candidates: list[_Candidate], result: ParseResult, check_existing: bool):
@@ -403,10 +664,26 @@ def _actor_or_none(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def import_rows(result: ParseResult, *, actor, library, source_name, batch=None, request=None):
+def import_rows(
+    result: ParseResult,
+    *,
+    actor,
+    library,
+    source_name,
+    batch=None,
+    request=None,
+    admitted_on=None,
+    basis_number: str = "",
+    legal_basis: str = ImportBasis.MIGRATION,
+    progress=None,
+    created: list | None = None,
+):
     """Write every row of a clean parse as a library project, with its audit events; (count, total 亿元).
 
+    `progress(percent)` is told how far the write is (0–100); `created` receives the new projects.
+
     Refuses the whole file (ImportRefused, a ValueError) when any row has an error: nothing is written.
+    The admission date is the basis document's date (issue 10 item 3), today only when none is given.
     """
     if library not in IMPORT_LIBRARIES:
         raise ValueError(f"导入只能进入储备项目库或实施项目库，不能是“{library}”。")
@@ -416,7 +693,7 @@ def import_rows(result: ParseResult, *, actor, library, source_name, batch=None,
         raise ImportRefused([RowError(None, "清单中没有项目数据。")])
     actor = _actor_or_none(actor)
     stage = IMPORT_LIBRARIES[library]
-    today = workdays.today()
+    today = admitted_on or workdays.today()
     projects = [
         Project(
             district=row.district,
@@ -428,20 +705,35 @@ def import_rows(result: ParseResult, *, actor, library, source_name, batch=None,
             stage=stage,
             admitted_on=today,
             implementation_on=today if library == Library.IMPLEMENTATION else None,
+            admission_document=basis_number[:120],
             created_by=actor,
         )
         for row in result.rows
     ]
     count, total = len(projects), result.total_yi
+    report = progress or (lambda percent: None)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                Project.objects.bulk_create(projects, batch_size=500)
+                for start in range(0, count, WRITE_CHUNK):
+                    Project.objects.bulk_create(projects[start : start + WRITE_CHUNK], batch_size=500)
+                    report(60 * min(count, start + WRITE_CHUNK) // count)
         except IntegrityError as exc:
             # Another import took one of these codes between the check and the write.
             raise ImportRefused([RowError(None, "导入时发现项目编号已被占用，请重新上传清单核对。")]) from exc
         if any(project.pk is None for project in projects):
             _load_primary_keys(projects)
+        # 跨区 projects: every listed district (the lead one first) sees the project (issue 10 item 2).
+        Through = Project.districts.through
+        Through.objects.bulk_create(
+            [
+                Through(project_id=project.pk, district_id=district.pk)
+                for row, project in zip(result.rows, projects, strict=True)
+                for district in row.districts
+            ],
+            batch_size=500,
+        )
+        report(70)
         _write_audit_events(
             result,
             projects,
@@ -450,7 +742,13 @@ def import_rows(result: ParseResult, *, actor, library, source_name, batch=None,
             source_name=source_name,
             batch=batch,
             request=request,
+            basis_number=basis_number,
+            admitted_on=today,
+            legal_basis=legal_basis,
         )
+        report(100)
+    if created is not None:
+        created.extend(projects)
     return count, total
 
 
@@ -467,7 +765,19 @@ def _load_primary_keys(projects):
                 by_key[(district_id, code)].pk = pk
 
 
-def _write_audit_events(result, projects, *, actor, library, source_name, batch, request):
+def _write_audit_events(
+    result,
+    projects,
+    *,
+    actor,
+    library,
+    source_name,
+    batch,
+    request,
+    basis_number="",
+    admitted_on=None,
+    legal_basis=ImportBasis.MIGRATION,
+):
     """One event for the file and one on each imported project, through the kernel's audit writer (in
     bulk: a workbook may hold thousands of rows)."""
     total_text = format_yi(result.total_yi)
@@ -484,8 +794,11 @@ def _write_audit_events(result, projects, *, actor, library, source_name, batch,
             "obj": batch,
             "district": batch_district,
             "to_state": library,
-            "reason": f"入库项目清单：{source_name}",
+            "reason": f"入库项目清单：{source_name}" + (f"（依据{basis_number}）" if basis_number else ""),
             "data": {
+                "basis_number": basis_number,
+                "legal_basis": legal_basis,
+                "admitted_on": admitted_on.isoformat() if admitted_on else None,
                 "count": len(projects),
                 "total": total_text,
                 "file": source_name,
@@ -503,7 +816,8 @@ def _write_audit_events(result, projects, *, actor, library, source_name, batch,
             "action_label": "信息导入入库",
             "obj": project,
             "to_state": project.stage,
-            "reason": f"入库项目清单导入：{source_name}",
+            "reason": f"入库项目清单导入：{source_name}；{ImportBasis(legal_basis).label}"
+            + (f"；依据{basis_number}" if basis_number else ""),
             "data": {
                 "row": row.row,
                 "library": library,
@@ -521,8 +835,11 @@ def _write_audit_events(result, projects, *, actor, library, source_name, batch,
 # --- web batches -------------------------------------------------------------------------------------
 
 
-def create_batch(upload, *, actor, library) -> ImportBatch:
-    """Store an uploaded workbook with the outcome of its parse, for staff to preview."""
+def create_batch(
+    upload, *, actor, library, basis_number: str = "", basis_date=None, legal_basis=ImportBasis.MIGRATION
+) -> ImportBatch:
+    """Store an uploaded workbook with the outcome of its parse, for staff to preview; the basis document
+    (number and date) goes with it and dates the admission (issue 10 item 3)."""
     if library not in IMPORT_LIBRARIES:
         raise ValueError(f"导入只能进入储备项目库或实施项目库，不能是“{library}”。")
     result = parse_workbook(upload, actor=actor)
@@ -535,6 +852,9 @@ def create_batch(upload, *, actor, library) -> ImportBatch:
         row_count=result.data_row_count,
         total_investment_yi=result.total_yi.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
         errors=[error.as_dict() for error in result.errors],
+        basis_number=basis_number.strip()[:120],
+        basis_date=basis_date,
+        legal_basis=legal_basis,
     )
     batch.file.save(upload.name, upload, save=False)
     batch.save()
@@ -558,15 +878,23 @@ def parse_batch(batch: ImportBatch, *, actor, check_existing: bool | None = None
         return parse_workbook(stored, actor=actor, check_existing=check_existing)
 
 
-def commit_batch(batch: ImportBatch, *, actor, request=None) -> tuple[int, Decimal]:
-    """Import a previewed batch once; re-parses the stored file so the rows are checked again now."""
+def commit_batch(
+    batch: ImportBatch, *, actor, request=None, progress=None, created: list | None = None
+) -> tuple[int, Decimal]:
+    """Import a previewed batch once; re-parses the stored file so the rows are checked again now.
+
+    One transaction: a failure at any row leaves nothing written. `progress(percent)` hears 0–100
+    (the parse is the first fifth); `created` receives the new projects (the import job lists them)."""
+    report = progress or (lambda percent: None)
     refusal = None
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status == ImportStatus.COMMITTED:
             when = timezone.localtime(locked.committed_at)
             raise BatchAlreadyCommitted(f"该清单已于 {when:%Y-%m-%d %H:%M} 导入，不能重复导入。")
+        report(5)
         result = parse_batch(locked, actor=actor, check_existing=True)
+        report(20)
         if result.errors:
             locked.status = ImportStatus.FAILED
             locked.errors = [error.as_dict() for error in result.errors]
@@ -580,6 +908,11 @@ def commit_batch(batch: ImportBatch, *, actor, request=None) -> tuple[int, Decim
                 source_name=locked.original_name,
                 batch=locked,
                 request=request,
+                admitted_on=locked.basis_date,
+                basis_number=locked.basis_number,
+                legal_basis=locked.legal_basis,
+                progress=lambda percent: report(20 + percent * 75 // 100),
+                created=created,
             )
             locked.status = ImportStatus.COMMITTED
             locked.committed_at = timezone.now()
@@ -592,4 +925,111 @@ def commit_batch(batch: ImportBatch, *, actor, request=None) -> tuple[int, Decim
     if refusal is not None:
         raise refusal
     batch.refresh_from_db()
+    report(100)
     return count, total
+
+
+# --- the import as a background job (issue 13 "How it runs") -----------------------------------------
+
+
+class ImportAlreadyRunning(Exception):
+    """A batch's import job is queued or running; the message names it (Chinese)."""
+
+    def __init__(self, job):
+        self.job = job
+        super().__init__(f"该清单的导入任务（#{job.pk}）已在进行中，请在任务页面查看进度。")
+
+
+def pending_import_job(batch: ImportBatch):
+    """The queued or running import job of this batch, if any."""
+    from renewal.choices import JobStatus
+    from renewal.models import Job
+
+    return (
+        Job.objects.filter(kind=IMPORT_JOB, params__batch=batch.pk)
+        .filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        .order_by("-pk")
+        .first()
+    )
+
+
+def start_commit_job(batch: ImportBatch, *, actor):
+    """Staff's "确认导入": a job commits the previewed batch in the background (the request only queues it).
+
+    Refuses a batch already imported or one whose import job is still pending; the job parses the file
+    again and refuses it whole if a row has an error now."""
+    from renewal.jobs import start_job
+
+    if batch.status == ImportStatus.COMMITTED:
+        when = timezone.localtime(batch.committed_at)
+        raise BatchAlreadyCommitted(f"该清单已于 {when:%Y-%m-%d %H:%M} 导入，不能重复导入。")
+    pending = pending_import_job(batch)
+    if pending is not None:
+        raise ImportAlreadyRunning(pending)
+    return start_job(IMPORT_JOB, user=actor, params={"batch": batch.pk, "file": batch.original_name})
+
+
+def run_import_job(job, progress):
+    """Runner of IMPORT_JOB: commit the batch as its creator; the result lists the projects created."""
+    from renewal.jobs import JobError, JobResult
+
+    batch = ImportBatch.objects.filter(pk=(job.params or {}).get("batch")).first()
+    if batch is None:
+        raise JobError("要导入的清单已不存在，请重新上传。")
+    created: list[Project] = []
+    try:
+        count, total = commit_batch(batch, actor=job.created_by, progress=progress, created=created)
+    except BatchAlreadyCommitted as exc:
+        raise JobError(str(exc)) from exc
+    except ImportRefused as refusal:
+        raise JobError(
+            f"清单有 {len(refusal.errors)} 处错误，未导入任何项目：{refusal.errors[0]}"
+            + ("等" if len(refusal.errors) > 1 else "")
+            + "。请在预览页查看后修改重新上传。"
+        ) from refusal
+    return JobResult(
+        filename=f"导入结果_{batch.original_name.rsplit('.', 1)[0][:80]}_{count}个项目.xlsx",
+        content=_result_workbook(created, batch, count, total),
+        rows=count,
+        summary={
+            "projects": count,
+            "total_yi": format_yi(total),
+            "batch": batch.pk,
+            "message": f"已导入 {count} 个项目，总投资 {format_yi(total)} 亿元",
+        },
+    )
+
+
+def _result_workbook(projects, batch: ImportBatch, count: int, total: Decimal) -> bytes:
+    """The projects the import created, in the list's order, with a 合计 row tying to the list."""
+    import io
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("导入结果")
+    sheet.append([f"入库项目清单导入结果：{batch.original_name}（共{count}个项目）"])
+    sheet.append(["序号", "项目编号", "项目名称", "项目总投资（亿元）", "区域"])
+    names = dict(District.objects.values_list("pk", "name"))
+    for number, project in enumerate(projects, start=1):
+        sheet.append(
+            [
+                number,
+                project.code,
+                project.name,
+                project.total_investment / WAN_PER_YI,
+                names.get(project.district_id),
+            ]
+        )
+    sheet.append(["合计", None, None, total, None])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def register_job():
+    """Called from ProjectsConfig.ready(): the import commit as a job kind (staff and administrators)."""
+    from renewal.choices import Role
+    from renewal.jobs import JobKind, register_job_kind
+
+    register_job_kind(
+        JobKind(IMPORT_JOB, "入库项目清单导入", run_import_job, (Role.STAFF, Role.ADMINISTRATOR))
+    )

@@ -4,10 +4,20 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from projects.choices import GenerationMode, ImportStatus, Library, Opinion, Path, Source, Stage
+from projects.choices import (
+    CoordinationState,
+    GenerationMode,
+    ImportBasis,
+    ImportStatus,
+    Library,
+    Opinion,
+    Path,
+    Source,
+    Stage,
+)
 from renewal.choices import DepartmentCode
 from renewal.models import Attachment, Deadline
-from renewal.permissions import ENTITY_ROLE, ScopedQuerySet
+from renewal.permissions import ADMINISTRATOR_ROLE, ENTITY_ROLE, ScopedQuerySet
 
 
 class Category(models.Model):
@@ -47,20 +57,71 @@ class SubType(models.Model):
         return self.name
 
 
+class CityPlanBatch(models.Model):
+    """A batch of the city's 城市更新计划 (joint review measures 第二条、第五条: a project is in the plan
+    before its implementation plan is jointly reviewed); the city admits district projects in batches."""
+
+    name = models.CharField("批次名称", max_length=60, unique=True, help_text="如：2025年第一批")
+    document_number = models.CharField("文号", max_length=120)
+    approved_on = models.DateField("批准日期")
+    approving_body = models.CharField("批准机关", max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-approved_on", "-pk"]
+        verbose_name = verbose_name_plural = "城市更新计划批次"
+
+    def __str__(self):
+        return self.name
+
+
+def _bound_to_district(user) -> bool:
+    """A signed-in user whom ScopedQuerySet limits to their own district (not city-level, not admin)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and not user.is_superuser
+        and user.role
+        and user.role != ADMINISTRATOR_ROLE
+        and user.organization_id is not None
+        and not user.is_city_level
+    )
+
+
 class ProjectQuerySet(ScopedQuerySet):
     scope_district = "district"
     scope_organizations = ("implementing_entity", "coordinating_entity")
 
     def visible_to(self, user):
         """A draft is its entity's business only: every other role (administrators included) never sees
-        it — not in the ledger, the export, the API, an inbox or an attachment download."""
-        queryset = super().visible_to(user)
+        it — not in the ledger, the export, the API, an inbox or an attachment download.
+
+        A cross-district project (跨区, issue 10 item 2) is seen by the users of every district it lists as
+        well as its lead district; entity and reviewer narrowing is unchanged."""
+        if _bound_to_district(user):
+            listed = Project.districts.through.objects.filter(district_id=user.district_id)
+            queryset = self.filter(Q(district_id=user.district_id) | Q(pk__in=listed.values("project_id")))
+            if user.role == ENTITY_ROLE:
+                queryset = queryset.filter(
+                    Q(implementing_entity_id=user.organization_id)
+                    | Q(coordinating_entity_id=user.organization_id)
+                )
+        else:
+            queryset = super().visible_to(user)
         if user is not None and user.is_authenticated and not user.is_superuser and user.role == ENTITY_ROLE:
             return queryset  # already narrowed to the entity's own organisation's projects
         return queryset.exclude(stage=Stage.DRAFT)
 
     def in_library(self):
         return self.exclude(library=Library.NONE)
+
+
+# The ledger's sort columns (projects/filtersets.py SORT_FIELDS, stage apart), indexed both ways.
+LEDGER_SORTS = ("code", "name", "total_investment", "received_on", "admitted_on")
 
 
 class Project(models.Model):
@@ -104,6 +165,20 @@ class Project(models.Model):
         on_delete=models.PROTECT,
         related_name="implemented_projects",
     )
+    # The named 统筹主体's answer to being named (workflow intake_coordination in projects/services.py).
+    coordination_state = models.CharField(
+        "统筹主体确认", max_length=12, choices=CoordinationState.choices, default="", blank=True
+    )
+    coordination_reason = models.TextField("统筹主体拒绝理由", blank=True)
+    coordination_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="统筹主体确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    coordination_decided_at = models.DateTimeField("统筹主体确认时间", null=True, blank=True)
     property_right_holders = models.TextField("物业权利人", blank=True, help_text="每行一个")
     location = models.CharField("项目位置", max_length=200, blank=True)
     land_area = models.DecimalField(
@@ -132,6 +207,42 @@ class Project(models.Model):
     rejection_reason = models.TextField("不予入库理由", blank=True)
     withdrawn_on = models.DateField("撤回日", null=True, blank=True)
     withdrawal_reason = models.TextField("撤回理由", blank=True)
+    # Issue 10 (project library): fields below.
+    locality = models.CharField("属地（街镇/园区）", max_length=60, blank=True)
+    # 跨区: every district the project lists (the lead district `district` among them); each sees it.
+    districts = models.ManyToManyField(
+        "renewal.District", verbose_name="涉及区域", blank=True, related_name="+"
+    )
+    # Path and 区政府确定 are set by staff with a reason (joint review measures 第二条(4)); empty = derived.
+    path_reason = models.TextField("实施路径确定理由", blank=True)
+    admission_document = models.CharField("入库依据文号", max_length=120, blank=True)
+    # 实施条件认定 (Haidian guidance 三(二)): requirements recorded by the lead department.
+    planning_requirements = models.TextField("规划要求", blank=True)
+    function_requirements = models.TextField("功能要求", blank=True)
+    supervision_requirements = models.TextField("监管要求", blank=True)
+    # Two library levels (joint review measures 第二条、第五条): 上报市级, then 纳入城市更新计划 by batch.
+    reported_to_city_on = models.DateField("上报市级日期", null=True, blank=True)
+    city_plan_batch = models.ForeignKey(
+        CityPlanBatch,
+        verbose_name="城市更新计划批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    # 动态调整 (Haidian guidance 一(四)5): removed by staff, distinct from the automatic exit.
+    removed_on = models.DateField("调出项目库日期", null=True, blank=True)
+    removal_reason = models.TextField("调出理由", blank=True)
+    removal_document = models.CharField("调出依据文号", max_length=120, blank=True)
+    # City approval (old-building measures 第十八条): national/city key, cross-district and classified
+    # projects need the city government's approval before implementation; checked at works start.
+    city_approval_required = models.BooleanField("须经市政府批准", default=False)
+    city_approval_document = models.CharField("市政府批准文件", max_length=120, blank=True)
+    city_approval_on = models.DateField("市政府批准日期", null=True, blank=True)
+    # Permits app (issue 11): start of works, completion accepted (the date the exit counts from), exit.
+    works_started_on = models.DateField("开工日期", null=True, blank=True)
+    completion_accepted_on = models.DateField("竣工验收日期", null=True, blank=True)
+    library_exit_on = models.DateField("出库日期", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="创建人",
@@ -156,7 +267,16 @@ class Project(models.Model):
                 fields=["district", "code"], condition=~Q(code=""), name="project_code_unique_per_district"
             ),
         ]
-        indexes = [models.Index(fields=["district", "stage"], name="project_district_stage")]
+        indexes = [
+            models.Index(fields=["district", "stage"], name="project_district_stage"),
+            # Issue 16: the ledger's default order and each sort it offers (ascending, and descending with
+            # empty values last as ProjectOrderingFilter sorts), so a page reads 50 rows off an index.
+            models.Index(fields=["created_at", "id"], name="project_created"),
+            models.Index(fields=["stage"], name="project_stage"),
+            *(models.Index(fields=[field], name=f"project_{field}"[:30]) for field in LEDGER_SORTS),
+            # The descending "NULLS LAST" twins are PostgreSQL-only (SQLite refuses NULLS LAST in an
+            # index): migration 0018_ledger_desc_indexes_pg creates them there.
+        ]
 
     def __str__(self):
         return f"{self.code} {self.name}".strip()
@@ -167,6 +287,21 @@ class Project(models.Model):
     def scope_owners(self):
         """The organisations whose users see this project (scoping of its events, deadlines, files)."""
         return (self.implementing_entity, self.coordinating_entity)
+
+    @property
+    def needs_city_approval(self) -> bool:
+        """《老旧低效楼宇更新实施办法（试行）》第十八条: a key, cross-district or classified project, or every
+        project where the district's setting says so, needs the city government's approval before works."""
+        if self.city_approval_required:
+            return True
+        settings_row = DistrictLibrarySettings.objects.filter(district_id=self.district_id).first()
+        return bool(settings_row and settings_row.city_approval_for_all)
+
+    def city_approval_missing(self) -> str | None:
+        """The refusal the works-start step shows while the city approval is needed and not recorded."""
+        if self.needs_city_approval and not (self.city_approval_document and self.city_approval_on):
+            return "本项目须经市政府批准后方可组织实施，尚未登记市政府批准文件（《老旧低效楼宇更新实施办法（试行）》第十八条）"
+        return None
 
     @property
     def is_regional(self) -> bool:
@@ -296,6 +431,7 @@ class AdmissionNotice(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="签发人", on_delete=models.PROTECT, related_name="+"
     )
     issuer_name = models.CharField("发文单位", max_length=120)
+    basis = models.CharField("入库依据", max_length=200, blank=True, help_text="制发时本区配置的依据")
 
     objects = AdmissionNoticeQuerySet.as_manager()
 
@@ -329,6 +465,14 @@ class ImportBatch(models.Model):
     row_count = models.PositiveIntegerField("行数", default=0)
     total_investment_yi = models.DecimalField("总投资（亿元）", max_digits=16, decimal_places=4, default=0)
     errors = models.JSONField("错误", default=list, blank=True)
+    # The document the list was published with (e.g. an 入库项目清单 notice): admission date comes from it.
+    basis_number = models.CharField("入库依据文号", max_length=120, blank=True)
+    basis_date = models.DateField("入库依据日期", null=True, blank=True)
+    # Old-building measures 第二十条 (direct entry of confirmed old-building projects), or else a migration
+    # of library records that exist already (issue 10 item 3).
+    legal_basis = models.CharField(
+        "导入性质", max_length=20, choices=ImportBasis.choices, default=ImportBasis.MIGRATION
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
     )
@@ -343,3 +487,61 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+DEFAULT_ADMISSION_BASIS = "《北京市城市更新条例》及本区城市更新项目库管理有关规定"
+DEFAULT_NOTICE_FORMAT = "{district}城更入库〔{year}〕{sequence}号"
+DEFAULT_OPINION_FORMAT = "{district}城更联审〔{year}〕{sequence}号"
+NUMBER_PLACEHOLDERS = ("district", "year", "sequence")
+
+
+def _check_number_format(value: str):
+    from django.core.exceptions import ValidationError
+
+    try:
+        value.format(district="区", year=2025, sequence=1)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValidationError("编号格式只能使用 {district}、{year}、{sequence} 三个占位符。") from exc
+    if "{sequence" not in value or "{year" not in value:
+        # Numbers restart each year: without the year, next year's first number would repeat this year's.
+        raise ValidationError("编号格式须包含年度 {year} 和序号 {sequence}。")
+
+
+class DistrictLibrarySettings(models.Model):
+    """Per-district wording of the library's documents (issue 10 item 8): which text an admission notice
+    cites, and how notice and opinion numbers are written. Edited by the administrator."""
+
+    district = models.OneToOneField(
+        "renewal.District", verbose_name="区", on_delete=models.CASCADE, related_name="library_settings"
+    )
+    admission_basis = models.CharField(
+        "入库通知书依据",
+        max_length=200,
+        default=DEFAULT_ADMISSION_BASIS,
+        help_text="通知书中“该项目符合……的入库条件”所引文件及条款",
+    )
+    notice_number_format = models.CharField(
+        "入库通知书编号格式",
+        max_length=80,
+        default=DEFAULT_NOTICE_FORMAT,
+        validators=[_check_number_format],
+        help_text="占位符：{district} 区简称，{year} 年度，{sequence} 序号（可写 {sequence:03d}）",
+    )
+    opinion_number_format = models.CharField(
+        "联合审查意见编号格式",
+        max_length=80,
+        default=DEFAULT_OPINION_FORMAT,
+        validators=[_check_number_format],
+        help_text="占位符同上",
+    )
+    city_approval_for_all = models.BooleanField(
+        "所有项目均须经市政府批准后实施",
+        default=False,
+        help_text="本区要求所有城市更新项目实施前报市政府批准时勾选（《老旧低效楼宇更新实施办法（试行）》第十八条）",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "区项目库设置"
+
+    def __str__(self):
+        return f"{self.district}项目库设置"

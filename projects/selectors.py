@@ -33,7 +33,7 @@ def ledger_queryset(user):
     return (
         Project.objects.visible_to(user)
         .select_related(*LEDGER_RELATED)
-        .prefetch_related(open_deadlines_prefetch(user))
+        .prefetch_related(open_deadlines_prefetch(user), "districts")
     )
 
 

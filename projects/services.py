@@ -25,15 +25,23 @@ from projects.choices import (
     DEADLINE_INTAKE_REVIEW,
     INTAKE_DEADLINES,
     REQUIRED_INTAKE_MATERIALS,
+    CoordinationState,
     Library,
     Opinion,
     Path,
     Stage,
 )
-from projects.models import AdmissionNotice, IntakeOpinion, Project, SupplementRequest
+from projects.models import (
+    AdmissionNotice,
+    DistrictLibrarySettings,
+    IntakeOpinion,
+    Project,
+    SupplementRequest,
+)
+from projects.readonly import exited_refusal, project_exited
 from renewal import calendar as workdays
 from renewal.attachments import attach
-from renewal.choices import DeadlineState, OrganizationKind, Role
+from renewal.choices import DeadlineState, DepartmentCode, OrganizationKind, Role
 from renewal.models import Attachment, District, Organization
 from renewal.permissions import require
 from renewal.services import close_deadlines, open_deadline, record_event
@@ -66,7 +74,17 @@ def is_lead_department(user, project: Project) -> bool:
 
 
 def is_lead_department_or_staff(user, project: Project) -> bool:
-    return is_lead_department(user, project) or is_district_staff(user, project)
+    """实施条件认定 is the lead department's (Haidian guidance 三(二)); housing-commission staff act only
+    where the housing commission is the sub-type's lead department (issue 10 item 4)."""
+    if is_lead_department(user, project):
+        return True
+    if user.is_superuser:
+        return True
+    return (
+        is_district_staff(user, project)
+        and project.sub_type_id is not None
+        and project.sub_type.lead_department == DepartmentCode.HOUSING
+    )
 
 
 def is_routed_department(user, opinion: IntakeOpinion) -> bool:
@@ -175,14 +193,47 @@ def regional_basis(project: Project, note: str | None = None, **context) -> str 
     return None
 
 
-def implementation_conditions(project: Project, **context) -> str | None:
-    """Haidian guidance 三(二): the 统筹/实施主体 is confirmed and the project is catalogued."""
+def implementation_conditions(
+    project: Project, requirements: dict | None = None, confirmation=None, **context
+) -> str | None:
+    """Haidian guidance 三(二): the 统筹/实施主体 confirmation document is on file and the planning,
+    function and supervision requirements are basically clear (requirements=None: still to be typed)."""
     missing = []
     if project.implementing_entity_id is None and project.coordinating_entity_id is None:
         missing.append("统筹主体或实施主体确认")
     if project.category_id is None or project.sub_type_id is None:
         missing.append("项目类别和子类")
+    # requirements=None: the form is still to be filled in (and may bring the document with it).
+    if requirements is not None:
+        if confirmation is None and not (
+            Attachment.objects.for_object(project).filter(kind=CONFIRMATION_DOCUMENT).exists()
+        ):
+            missing.append("统筹或实施主体确认文件（请上传）")
+        for key, label in IMPLEMENTATION_REQUIREMENTS.items():
+            if not (requirements.get(key) or "").strip():
+                missing.append(label)
     return ("尚缺：" + "、".join(missing)) if missing else None
+
+
+CONFIRMATION_DOCUMENT = "主体确认文件"
+IMPLEMENTATION_REQUIREMENTS = {
+    "planning_requirements": "规划要求",
+    "function_requirements": "功能要求",
+    "supervision_requirements": "监管要求",
+}
+
+
+def city_plan_missing(project: Project) -> str | None:
+    """Joint review measures 第二条、第五条: a plan is jointly reviewed only for a project in the city's
+    城市更新计划. The Chinese refusal, or None when the project is in a batch (review app asks this)."""
+    if project.city_plan_batch_id:
+        return None
+    if project.reported_to_city_on:
+        return (
+            f"项目已于{project.reported_to_city_on:%Y年%m月%d日}上报市级，尚未纳入城市更新计划，"
+            "不能开展实施方案联合审查（联审管理办法第二条、第五条）"
+        )
+    return "项目尚未上报市级并纳入城市更新计划，不能开展实施方案联合审查（联审管理办法第二条、第五条）"
 
 
 def not_regional(project: Project, **context) -> str | None:
@@ -205,6 +256,21 @@ def departments_chosen(project: Project, departments=None, **context) -> str | N
     ]
     if wrong:
         return "只能分送本区的行业主管部门：" + "、".join(wrong) + " 不符合"
+    return None
+
+
+def coordination_confirmed(project: Project, **context) -> str | None:
+    """Issue 9: an application naming another organisation as 统筹主体 is submitted only once that
+    organisation has confirmed it (intake_coordination below); naming oneself needs no confirmation."""
+    state = project.coordination_state
+    if state == CoordinationState.PROPOSED:
+        return f"统筹主体尚未确认（已提请{project.coordinating_entity.name}确认）"
+    if state == CoordinationState.DECLINED:
+        reason = f"：{project.coordination_reason}" if project.coordination_reason else ""
+        return (
+            f"统筹主体尚未确认（{project.coordinating_entity.name}已拒绝担任统筹主体{reason}；"
+            "请更换或取消统筹主体）"
+        )
     return None
 
 
@@ -233,6 +299,7 @@ INTAKE = Workflow(
     name="intake",
     state_field="stage",
     state_labels=dict(Stage.choices),
+    read_only=project_exited,
     transitions=[
         Transition(
             "edit",
@@ -255,7 +322,7 @@ INTAKE = Workflow(
             "提交入库申请",
             (Stage.DRAFT,),
             Stage.SUBMITTED,
-            guards=(intake_conditions, materials_complete),
+            guards=(intake_conditions, materials_complete, coordination_confirmed),
             actor=is_project_entity,
             actor_refusal=ENTITY_ONLY + "提交入库申请。",
             opens=INTAKE_DEADLINES,
@@ -339,7 +406,9 @@ INTAKE = Workflow(
             guards=(implementation_conditions,),
             reason_required=True,
             actor=is_lead_department_or_staff,
-            actor_refusal="只有项目子类的牵头行业主管部门或本区城市更新主管部门可以认定实施条件。",
+            actor_refusal=(
+                "只有项目子类的牵头行业主管部门可以认定实施条件（城市更新主管部门仅在其为牵头部门时可以）。"
+            ),
             confirm="确认该项目具备实施条件，转入实施项目库？此操作不可撤销。",
         ),
     ],
@@ -349,6 +418,7 @@ INTAKE_OPINION = Workflow(
     name="intake_opinion",
     state_field="opinion",
     state_labels=dict(Opinion.choices),
+    read_only=project_exited,
     transitions=[
         # One step with the department's choice: 待审查 → 同意 or 不同意 (the effect sets the chosen state).
         Transition(
@@ -361,6 +431,85 @@ INTAKE_OPINION = Workflow(
             actor_refusal="只有被分送的部门可以答复本部门的审查意见。",
             closes=(DEADLINE_INTAKE_REVIEW,),
             exposes_opinion=True,
+        ),
+    ],
+)
+
+
+def names_another_organisation(project: Project, **context) -> str | None:
+    if (
+        project.coordinating_entity_id is None
+        or project.coordinating_entity_id == project.implementing_entity_id
+    ):
+        return "申请未指定其他单位为统筹主体"
+    return None
+
+
+def still_a_draft(project: Project, **context) -> str | None:
+    if project.stage != Stage.DRAFT:
+        return f"申请当前为“{project.get_stage_display()}”，不在草稿阶段"
+    return None
+
+
+def is_named_coordinator(user, project: Project) -> bool:
+    """A user of the organisation the application names as 统筹主体 (not the applicant itself)."""
+    return (
+        user.role == Role.ENTITY
+        and project.coordinating_entity_id is not None
+        and user.organization_id == project.coordinating_entity_id
+        and user.organization_id != project.implementing_entity_id
+    )
+
+
+COORDINATOR_ONLY = "只有被指定为统筹主体的单位可以"
+
+# Issue 9: an entity may not make another organisation 统筹主体 without its consent. Naming it (editing the
+# draft) proposes; a user of the named organisation confirms or declines with a reason; submit waits.
+INTAKE_COORDINATION = Workflow(
+    name="intake_coordination",
+    state_field="coordination_state",
+    state_labels=dict(CoordinationState.choices),
+    read_only=project_exited,
+    transitions=[
+        # Taken by saving the draft (create_draft / update_draft), never offered as a button of its own.
+        Transition(
+            "propose",
+            "提请统筹主体确认",
+            tuple(CoordinationState.values),
+            CoordinationState.PROPOSED,
+            guards=(names_another_organisation, still_a_draft),
+            actor=is_project_entity,
+            actor_refusal=ENTITY_ONLY + "指定统筹主体。",
+        ),
+        Transition(
+            "clear",
+            "不再需要统筹主体确认",
+            (CoordinationState.PROPOSED, CoordinationState.CONFIRMED, CoordinationState.DECLINED),
+            CoordinationState.NOT_NEEDED,
+            guards=(still_a_draft,),
+            actor=is_project_entity,
+            actor_refusal=ENTITY_ONLY + "指定统筹主体。",
+        ),
+        Transition(
+            "confirm",
+            "确认担任统筹主体",
+            (CoordinationState.PROPOSED,),
+            CoordinationState.CONFIRMED,
+            guards=(still_a_draft,),
+            actor=is_named_coordinator,
+            actor_refusal=COORDINATOR_ONLY + "确认担任统筹主体。",
+            confirm="确认本单位担任该项目的统筹主体？确认后申请单位即可提交入库申请，本单位可查看和上传该项目材料。",
+        ),
+        Transition(
+            "decline",
+            "拒绝担任统筹主体",
+            (CoordinationState.PROPOSED,),
+            CoordinationState.DECLINED,
+            reason_required=True,
+            guards=(still_a_draft,),
+            actor=is_named_coordinator,
+            actor_refusal=COORDINATOR_ONLY + "拒绝担任统筹主体。",
+            confirm="确认拒绝担任该项目的统筹主体？申请单位须更换或取消统筹主体后才能提交。",
         ),
     ],
 )
@@ -390,11 +539,20 @@ def answerable_opinions(user, opinions) -> list[IntakeOpinion]:
 # 5–8): the plan is drafted, pre-reviewed, jointly reviewed, publicised; each review step may send it
 # back to drafting. Later stages (permits, completion, exit) add their moves here.
 STAGE_PIPELINE: dict[str, tuple[str, ...]] = {
-    Stage.IMPLEMENTATION: (Stage.PLAN_DRAFTING,),
+    # Other path (Haidian guidance 三): the plan is approved under the industry's rules → permits (issue 11).
+    Stage.IMPLEMENTATION: (Stage.PLAN_DRAFTING, Stage.PERMITS),
     Stage.PLAN_DRAFTING: (Stage.PLAN_PRE_REVIEW,),
     Stage.PLAN_PRE_REVIEW: (Stage.PLAN_DRAFTING, Stage.JOINT_REVIEW),
     Stage.JOINT_REVIEW: (Stage.PLAN_DRAFTING, Stage.PUBLICITY),
     Stage.PUBLICITY: (Stage.PLAN_DRAFTING, Stage.PERMITS),
+    # Permits app (issue 11): works start, completion, accepted, exit one year later (Haidian 五(七)).
+    Stage.PERMITS: (Stage.CONSTRUCTION,),
+    Stage.CONSTRUCTION: (Stage.COMPLETION,),
+    Stage.COMPLETION: (Stage.COMPLETED,),
+    Stage.COMPLETED: (Stage.EXITED,),
+    Stage.EXITED: (),
+    # 动态调整 (projects.library LIBRARY "remove", with reason and document): terminal, nothing moves on.
+    Stage.REMOVED: (),
 }
 
 
@@ -422,7 +580,8 @@ def move_stage(project: Project, *, stage: str, actor, reason: str = "", request
     and records nothing, so callers may ask after every step of their own workflow.
     """
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    refusal = stage_refusal(locked.stage, stage)
+    moving = stage != locked.stage
+    refusal = (exited_refusal(locked) if moving else None) or stage_refusal(locked.stage, stage)
     if refusal:
         raise TransitionRefused(refusal, ["项目阶段"])
     if locked.stage == stage:
@@ -501,10 +660,10 @@ EDITABLE_FIELDS = [
     "generation_mode",
     "changes_land_or_building",
     "involves_public_interest",
-    "designated_by_government",
     "coordinating_entity",
     "property_right_holders",
     "location",
+    "locality",
     "land_area",
     "building_area",
     "renewal_goal",
@@ -557,9 +716,48 @@ def create_draft(*, actor, data: dict, request=None) -> Project:
         to_state=Stage.DRAFT,
         request=request,
     )
+    return _coordination_after_edit(project, actor=actor, request=request)
+
+
+def _coordination_after_edit(project: Project, *, actor, request=None) -> Project:
+    """After the draft names (or stops naming) another organisation as 统筹主体: ask it, or stop asking."""
+    if names_another_organisation(project) is None:
+        return INTAKE_COORDINATION.apply(
+            project,
+            "propose",
+            actor=actor,
+            request=request,
+            data={"coordinating_entity": project.coordinating_entity.name},
+        )
+    if project.coordination_state != CoordinationState.NOT_NEEDED:
+        return INTAKE_COORDINATION.apply(project, "clear", actor=actor, request=request)
     return project
 
 
+def confirm_coordination(project: Project, *, actor, request=None) -> Project:
+    """The named organisation agrees to be the application's 统筹主体."""
+
+    def effects(locked: Project):
+        locked.coordination_reason = ""
+        locked.coordination_decided_by, locked.coordination_decided_at = actor, timezone.now()
+
+    return INTAKE_COORDINATION.apply(project, "confirm", actor=actor, request=request, effects=effects)
+
+
+def decline_coordination(project: Project, *, actor, reason: str, request=None) -> Project:
+    """The named organisation refuses, saying why; the applicant must change or drop the 统筹主体."""
+    reason = (reason or "").strip()[:1000]
+
+    def effects(locked: Project):
+        locked.coordination_reason = reason
+        locked.coordination_decided_by, locked.coordination_decided_at = actor, timezone.now()
+
+    return INTAKE_COORDINATION.apply(
+        project, "decline", actor=actor, reason=reason, request=request, effects=effects
+    )
+
+
+@transaction.atomic
 def update_draft(project: Project, *, actor, data: dict, request=None) -> Project:
     """The entity changes its application while it may change (a draft, an open 补正)."""
     changed: dict[str, list[str]] = {}
@@ -577,9 +775,12 @@ def update_draft(project: Project, *, actor, data: dict, request=None) -> Projec
         _check_sub_type(locked)
         locked.path = decide_path(locked)
 
-    return INTAKE.apply(
+    project = INTAKE.apply(
         project, "edit", actor=actor, request=request, effects=effects, data={"changed": changed}
     )
+    if "coordinating_entity" in changed and project.stage == Stage.DRAFT:
+        project = _coordination_after_edit(project, actor=actor, request=request)
+    return project
 
 
 def add_material(
@@ -817,12 +1018,14 @@ def issue_admission_notice(project: Project, *, actor, issued_on) -> AdmissionNo
     )
     sequence = (last.sequence if last else 0) + 1
     issuer = housing_commission(district)
+    configured = library_settings(district)  # issue 10 item 8: the district's own basis and number format
     notice = AdmissionNotice.objects.create(
         project=project,
         district=district,
         year=issued_on.year,
         sequence=sequence,
-        number=f"{district.short_name or district.name}城更入库〔{issued_on.year}〕{sequence}号",
+        number=format_number(configured.notice_number_format, district, issued_on.year, sequence),
+        basis=configured.admission_basis,
         issued_on=issued_on,
         issued_by=actor,
         issuer_name=issuer.name if issuer else f"{district.name}住房和城乡建设委员会",
@@ -849,13 +1052,45 @@ def reject(project: Project, *, actor, reason: str, request=None) -> Project:
     return INTAKE.apply(project, "reject", actor=actor, reason=reason, request=request, effects=effects)
 
 
-def move_to_implementation(project: Project, *, actor, reason: str, request=None) -> Project:
-    """实施条件认定 (Haidian guidance 三(二)): the lead department, or staff, moves a ready reserve project."""
+def move_to_implementation(
+    project: Project, *, actor, reason: str, requirements: dict | None = None, confirmation=None, request=None
+) -> Project:
+    """实施条件认定 (Haidian guidance 三(二)): the lead department moves a ready reserve project, recording
+    the planning, function and supervision requirements; the confirmation document may come with it."""
+    requirements = {key: (requirements or {}).get(key, "") or "" for key in IMPLEMENTATION_REQUIREMENTS}
 
     def effects(locked: Project):
         locked.library = Library.IMPLEMENTATION
         locked.implementation_on = workdays.today()
+        for key, value in requirements.items():
+            setattr(locked, key, value.strip())
+        if confirmation is not None:
+            attach(locked, confirmation, kind=CONFIRMATION_DOCUMENT, actor=actor, request=request)
 
     return INTAKE.apply(
-        project, "move_to_implementation", actor=actor, reason=reason, request=request, effects=effects
+        project,
+        "move_to_implementation",
+        actor=actor,
+        reason=reason,
+        request=request,
+        effects=effects,
+        data={key: value.strip() for key, value in requirements.items()},
+        requirements=requirements,
+        confirmation=confirmation,
     )
+
+
+def library_settings(district: District) -> DistrictLibrarySettings:
+    """The district's configured wording (issue 10 item 8), or the defaults when none is saved."""
+    found = DistrictLibrarySettings.objects.filter(district=district).first()
+    return found or DistrictLibrarySettings(district=district)
+
+
+def format_number(template: str, district: District, year: int, sequence: int) -> str:
+    """A document number from a district's format, e.g. "{district}城更入库〔{year}〕{sequence}号"."""
+    return template.format(district=district.short_name or district.name, year=year, sequence=sequence)
+
+
+def opinion_number(district: District, year: int, sequence: int) -> str:
+    """The 联合审查意见 number in the district's configured format (for the review app)."""
+    return format_number(library_settings(district).opinion_number_format, district, year, sequence)

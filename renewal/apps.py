@@ -6,4 +6,5 @@ class RenewalConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self):
-        from renewal import accounts, audit  # noqa: F401  (audit actions; login lock-out signal receivers)
+        # Audit actions; login lock-out signal receivers; the job workflow and its audit codes.
+        from renewal import accounts, audit, jobs  # noqa: F401

@@ -16,4 +16,7 @@ register(
     AuditAction("api.token_revoke", "吊销接口令牌"),
     AuditAction("account.locked_out", "登录锁定"),
     AuditAction("system.heartbeat", "后台任务心跳"),
+    AuditAction("job.start", "发起后台任务"),
+    AuditAction("job.download", "下载任务结果"),
+    AuditAction("deadline.sweep", "每日期限巡检"),
 )

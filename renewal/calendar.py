@@ -83,12 +83,29 @@ class WorkCalendar:
         if last < first:
             count, provisional = self.between(last, first)
             return -count, provisional
+        if self.covers(first) and self.covers(last):
+            # Running totals over the snapshot (issue 16: a list's lights counted day by day were most of
+            # a 50,000-row export): two lookups per deadline instead of a walk over its days.
+            workdays, provisional_days = self._running_totals()
+            i, j = (first - self.first).days, (last - self.first).days
+            return workdays[j] - workdays[i], provisional_days[j] > provisional_days[i]
         count, provisional, day = 0, False, first
         while day < last:
             day += datetime.timedelta(days=1)
             provisional = provisional or self.is_provisional(day)
             count += self.is_workday(day)
         return count, provisional
+
+    def _running_totals(self) -> tuple[list[int], list[int]]:
+        """Working days and provisional days from the snapshot's first day up to each day (built once)."""
+        if getattr(self, "_totals", None) is None:
+            workdays, provisional_days, day = [0], [0], self.first
+            while day < self.last:
+                day += datetime.timedelta(days=1)  # calendar stepping; working days come from the table
+                workdays.append(workdays[-1] + self.is_workday(day))
+                provisional_days.append(provisional_days[-1] + self.is_provisional(day))
+            self._totals = (workdays, provisional_days)
+        return self._totals
 
     def light(self, due: datetime.date, today: datetime.date) -> LightAnswer:
         warning = settings.DEADLINE_WARNING_WORKDAYS

@@ -10,6 +10,11 @@ class OrganizationKind(models.TextChoices):
     LEADERSHIP = "leadership", "领导机构"
     AUDIT = "audit", "审计/监督机构"
     CITY = "city", "市级机构"
+    TOWN = "town", "镇政府/街道办事处"
+    PARK_COMMITTEE = "park_committee", "管委会"
+    PUBLIC_INSTITUTION = "public_institution", "事业单位"
+    CITY_BRANCH = "city_branch", "市级部门派出机构"
+    SUPERVISION_OFFICE = "supervision_office", "督查室"
 
 
 class Role(models.TextChoices):
@@ -19,16 +24,30 @@ class Role(models.TextChoices):
     LEADERSHIP = "leadership", "领导"
     AUDITOR = "auditor", "审计人员"
     ADMINISTRATOR = "administrator", "系统管理员"
+    SUPERVISION = "supervision", "督查人员"
 
 
 # Which organisation kinds a role may belong to (DOMAIN.md §1).
 ROLE_ORGANIZATION_KINDS = {
     Role.STAFF: {OrganizationKind.HOUSING_COMMISSION},
-    Role.REVIEWER: {OrganizationKind.DEPARTMENT},
-    Role.ENTITY: {OrganizationKind.ENTITY},
+    # A city commission's district branch and a 管委会 review and answer 督查 tasks like a department.
+    Role.REVIEWER: {
+        OrganizationKind.DEPARTMENT,
+        OrganizationKind.CITY_BRANCH,
+        OrganizationKind.PARK_COMMITTEE,
+    },
+    # Towns/sub-districts file projects in their own area (DOMAIN.md §1); 事业单位 may implement.
+    Role.ENTITY: {
+        OrganizationKind.ENTITY,
+        OrganizationKind.TOWN,
+        OrganizationKind.PARK_COMMITTEE,
+        OrganizationKind.PUBLIC_INSTITUTION,
+    },
     Role.LEADERSHIP: {OrganizationKind.LEADERSHIP, OrganizationKind.CITY},
     Role.AUDITOR: {OrganizationKind.AUDIT, OrganizationKind.CITY},
     Role.ADMINISTRATOR: {OrganizationKind.CITY, OrganizationKind.HOUSING_COMMISSION},
+    # The district government's 督查室 (DOMAIN.md §1: supervision tasks of their district).
+    Role.SUPERVISION: {OrganizationKind.SUPERVISION_OFFICE},
 }
 
 
@@ -39,9 +58,9 @@ class DepartmentCode(models.TextChoices):
     HOUSING = "housing", "区住房城乡建设委"
     DEVELOPMENT_REFORM = "development_reform", "区发展改革委"
     FINANCE = "finance", "区财政局"
-    PLANNING = "planning", "规划自然资源分局"
+    PLANNING = "planning", "市规划自然资源委分局"
     ECONOMY_IT = "economy_it", "区经济和信息化局"
-    FIRE = "fire", "区消防救援支队"
+    FIRE = "fire", "区消防救援局"
     LANDSCAPING = "landscaping", "区园林绿化局"
     ECOLOGY = "ecology", "区生态环境局"
     MARKET_REGULATION = "market_regulation", "区市场监督管理局"
@@ -54,6 +73,7 @@ class DepartmentCode(models.TextChoices):
     WATER = "water", "区水务局"
     SPORTS = "sports", "区体育局"
     ZGC = "zgc", "中关村科学城管委会"
+    DISABLED_FEDERATION = "disabled_federation", "区残联"  # accessibility works (issue 10 item 11)
 
 
 class CalendarDayKind(models.TextChoices):
@@ -71,6 +91,11 @@ class CalendarYearStatus(models.TextChoices):
 class DeadlineRule(models.TextChoices):
     WORKING_DAYS = "working_days", "工作日"
     CALENDAR_YEARS = "calendar_years", "自然年"
+    # Same month and day N years on, never moved to a working day: a change of status nobody has to act
+    # on (the library exit, Haidian guidance 五(七); issue 11).
+    ANNIVERSARY = "anniversary", "周年（不顺延）"
+    # A date set by the document itself (a 督查事项's 完成时限): due on exactly that date.
+    FIXED_DATE = "fixed_date", "指定日期"
 
 
 class DeadlineState(models.TextChoices):
@@ -97,3 +122,16 @@ class Light(models.TextChoices):
     @property
     def badge(self) -> str:
         return {"green": "success", "yellow": "warning", "red": "danger"}[self.value]
+
+
+class JobStatus(models.TextChoices):
+    """State of a background job (renewal/jobs.py)."""
+
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "运行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+    @property
+    def badge(self) -> str:
+        return {"queued": "secondary", "running": "info", "done": "success", "failed": "danger"}[self.value]

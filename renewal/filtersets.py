@@ -13,7 +13,7 @@ from django.db.models import Count, Min, Q
 
 from renewal.choices import DeadlineOutcome, DeadlineState
 from renewal.inputs import BoundedDateFilter
-from renewal.models import AuditEvent, Deadline, Organization
+from renewal.models import AuditEvent, Deadline, District, Organization
 
 SYSTEM_ACTOR = "system"
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -190,11 +190,63 @@ def filter_deadline_state(queryset, value: str):
     return queryset
 
 
+NO_ORGANIZATION = "none"
+
+
+def visible_deadline_districts(request):
+    """Every district for a city-level user or an administrator; otherwise only the user's own."""
+    user = _user(request)
+    if user is None:
+        return District.objects.none()
+    if user.is_administrator or user.is_city_level:
+        return District.objects.order_by("code")
+    return District.objects.filter(pk=user.district_id)
+
+
+def responsible_organizations(request):
+    """Organisations responsible for a deadline the user may see (a select that never finds nothing)."""
+    user = _user(request)
+    if user is None:
+        return Organization.objects.none()
+    named = Deadline.objects.visible_to(user).order_by().values("responsible_organization")
+    return Organization.objects.filter(pk__in=named).order_by("district__code", "kind", "name")
+
+
 class DeadlineFilterSet(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label="状态", choices=DEADLINE_STATE_FILTERS, method="filter_state", empty_label=None
     )
     q = django_filters.CharFilter(label="项目或事项", method="filter_text")
+    # The dashboard's drill-down (issue 14): overdue by responsible organisation, per district, and the
+    # deadlines met late in one year — the list shows the rows the dashboard counted.
+    responsible_organization = django_filters.ModelChoiceFilter(
+        label="责任单位",
+        queryset=responsible_organizations,
+        empty_label="全部责任单位",
+        null_label="未指定责任单位",
+        null_value=NO_ORGANIZATION,
+    )
+    district = django_filters.ModelChoiceFilter(
+        label="区", queryset=visible_deadline_districts, empty_label="全部区"
+    )
+    due_date__gte = BoundedDateFilter(
+        label="到期日自", field_name="due_date", lookup_expr="gte", widget=DATE_WIDGET
+    )
+    due_date__lte = BoundedDateFilter(
+        label="到期日至", field_name="due_date", lookup_expr="lte", widget=DATE_WIDGET
+    )
+    late_year = django_filters.NumberFilter(
+        label="逾期完成年度",
+        method="filter_late_year",
+        min_value=2000,
+        max_value=2100,
+        help_text="该年度内完成、但晚于到期日的期限",
+        error_messages={
+            "invalid": "逾期完成年度应为四位年份，如2026。",
+            "min_value": "逾期完成年度应在2000至2100年之间。",
+            "max_value": "逾期完成年度应在2000至2100年之间。",
+        },
+    )
 
     class Meta:
         model = Deadline
@@ -203,6 +255,10 @@ class DeadlineFilterSet(django_filters.FilterSet):
 
     def filter_state(self, queryset, name, value):
         return filter_deadline_state(queryset, value)
+
+    def filter_late_year(self, queryset, name, value):
+        """Met after the due date (late_workdays > 0), closed in that calendar year."""
+        return queryset.filter(state=DeadlineState.MET, late_workdays__gt=0, closed_on__year=int(value))
 
     def filter_text(self, queryset, name, value):
         for term in value.split():

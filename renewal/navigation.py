@@ -12,19 +12,32 @@ from renewal.links import page_allows
 
 ALL_SIGNED_IN = tuple(Role)
 
-# (label, url name, roles that see the item; None: every role the page admits)
+# (label, url name, roles that see the item; None: every role the page admits, menu group or None)
+# Items of one group are kept together: the navbar shows a group with one visible item as a plain link and
+# a group with several as a drop-down, so the bar fits a 1366-pixel screen whatever the role.
+PROJECTS, REVIEW, SUPERVISION, REPORTS, SYSTEM = "项目库", "审查与公示", "督查督办", "统计报表", "系统"
 NAVIGATION = [
-    ("工作台", "home", None),
-    ("项目库台账", "projects:project_list", None),
-    ("入库申请", "projects:intake_inbox", None),
-    ("项目导入", "projects:import_upload", None),
-    ("方案审查", "review:review_inbox", None),
-    ("公示公告", "publicity:list", ALL_SIGNED_IN),
-    ("办理期限", "deadline_list", None),
-    ("工作日历", "calendar", None),
-    ("审计记录", "audit_list", None),
-    ("接口文档", "swagger-ui", (Role.STAFF, Role.AUDITOR, Role.ADMINISTRATOR)),
-    ("系统管理", "admin:index", (Role.ADMINISTRATOR,)),
+    ("工作台", "home", None, None),
+    ("驾驶舱", "dashboard:index", (Role.STAFF, Role.AUDITOR), REPORTS),  # leaders: it is their 工作台
+    ("报表与下载", "reports:workspace", None, REPORTS),
+    ("审计记录", "audit_list", None, REPORTS),
+    ("后台任务", "job_list", (Role.STAFF, Role.AUDITOR, Role.LEADERSHIP, Role.ADMINISTRATOR), REPORTS),
+    ("项目库台账", "projects:project_list", None, PROJECTS),
+    ("入库申请", "projects:intake_inbox", None, PROJECTS),
+    ("项目导入", "projects:import_upload", None, PROJECTS),
+    ("城市更新计划", "projects:city_plan", None, PROJECTS),
+    ("许可与建设", "permits:list", None, PROJECTS),
+    ("方案审查", "review:review_inbox", None, REVIEW),
+    ("公示公告", "publicity:list", ALL_SIGNED_IN, REVIEW),
+    ("公示意见审核", "review:moderation", (Role.STAFF, Role.ADMINISTRATOR), REVIEW),
+    ("督查事项", "supervision:board", None, SUPERVISION),
+    # A responsible unit's own tasks (the office and administrators have the board above).
+    ("督查事项", "supervision:my_tasks", (Role.STAFF, Role.REVIEWER, Role.ENTITY), SUPERVISION),
+    ("督查统计", "supervision:leaders", None, SUPERVISION),
+    ("办理期限", "deadline_list", None, SUPERVISION),
+    ("工作日历", "calendar", None, SUPERVISION),
+    ("接口文档", "swagger-ui", (Role.STAFF, Role.AUDITOR, Role.ADMINISTRATOR), SYSTEM),
+    ("系统管理", "admin:index", (Role.ADMINISTRATOR,), SYSTEM),
 ]
 
 
@@ -40,11 +53,23 @@ def items_for(user) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     items = []
-    for label, name, roles in NAVIGATION:
+    for label, name, roles, group in NAVIGATION:
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
         if _may_open(user, name, url, roles):
-            items.append({"label": label, "url": url, "name": name})
+            items.append({"label": label, "url": url, "name": name, "group": group})
     return items
+
+
+def menu_for(user, items=None) -> list[dict]:
+    """The navbar: the visible items in menu order, a group with several items folded into a drop-down."""
+    entries: list[dict] = []
+    for item in items if items is not None else items_for(user):
+        last = entries[-1] if entries else None
+        if item["group"] and last is not None and last["group"] == item["group"]:
+            last["items"].append(item)
+        else:
+            entries.append({"group": item["group"], "label": item["group"] or item["label"], "items": [item]})
+    return entries

@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "renewal.context_processors.navigation",
+                "renewal.context_processors.notifications",
             ],
         },
     },
@@ -113,9 +114,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
-    # WAL lets the web server, the worker and beat share the file without "database is locked".
+    # WAL lets the web server, the worker and beat share the file; IMMEDIATE transactions take the write
+    # lock when they begin, so a reader turning writer waits for it (timeout) instead of "database is locked".
     DATABASES["default"]["OPTIONS"].update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 
 AUTH_USER_MODEL = "renewal.User"
@@ -178,6 +184,8 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# The leaders' dashboard keeps its figures this long per scope (dashboard.selectors.cached_dashboard).
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
 
 # --- e-mail -------------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
@@ -211,6 +219,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+    # Any process may enqueue (the web server, load_demo, a management command): the folders must exist.
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -243,6 +254,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Beijing urban-renewal project lifecycle portal. Every endpoint is scoped to the caller.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Read operations' 400/403/404 answers documented too (renewal/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "renewal.api.schema.document_error_responses",
+    ],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -253,6 +269,12 @@ SPECTACULAR_SETTINGS = {
 # Traffic light turns yellow this many working days before a due date (DOMAIN.md §5, configurable).
 DEADLINE_WARNING_WORKDAYS = int(os.environ.get("DEADLINE_WARNING_WORKDAYS", "3"))
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(50 * 1024 * 1024)))
+# Background jobs (renewal/jobs.py): a running job without a progress heartbeat for this long was killed.
+JOB_HEARTBEAT_MINUTES = int(os.environ.get("JOB_HEARTBEAT_MINUTES", "10"))
+# The daily sweep catches up reminders whose day it missed (no run that morning) up to this many days back.
+REMINDER_CATCH_UP_DAYS = int(os.environ.get("REMINDER_CATCH_UP_DAYS", "14"))
+# The address links in e-mails point to (notifications, reminders).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,
@@ -276,4 +298,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 # Working days each department has for its joint-review opinion (configurable; default 10).
 JOINT_REVIEW_WORKDAYS = int(os.environ.get("JOINT_REVIEW_WORKDAYS", "10"))
+# Monthly fixed-asset investment report: due on this working day after the month ends (no text sets a
+# day; DOMAIN.md §3 step 10). 限额以下小型工程 threshold shown with the fact (万元 / 平方米; issue 11).
+MONTHLY_INVESTMENT_REPORT_WORKDAYS = int(os.environ.get("MONTHLY_INVESTMENT_REPORT_WORKDAYS", "5"))
+SMALL_WORKS_LIMIT = os.environ.get("SMALL_WORKS_LIMIT", "工程投资额30万元以下或建筑面积300平方米以下")
 CSRF_FAILURE_VIEW = "renewal.views.csrf_failure"  # a Chinese page inside the portal layout

@@ -14,3 +14,4 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REACTIONS_RAISE = True  # a failing reaction (renewal/reactions.py) fails the test instead of being logged
+DASHBOARD_CACHE_SECONDS = 0  # tests reuse user ids across databases: figures are always computed afresh

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from renewal import views
+from renewal import views, views_jobs
 from renewal.accounts import PortalAuthenticationForm
 
 urlpatterns = [
@@ -24,16 +24,27 @@ urlpatterns = [
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
     path("audit/export/", views.AuditExportView.as_view(), name="audit_export"),
     path("calendar/", views.CalendarView.as_view(), name="calendar"),
+    path("jobs/", views_jobs.JobListView.as_view(), name="job_list"),
+    path("jobs/<int:pk>/", views_jobs.JobDetailView.as_view(), name="job_detail"),
+    path("jobs/<int:pk>/download/", views_jobs.JobDownloadView.as_view(), name="job_download"),
+    path("inbox/", views_jobs.InboxView.as_view(), name="inbox"),
     path(
         "attachments/<int:pk>/download/", views.AttachmentDownloadView.as_view(), name="attachment_download"
     ),
     path("projects/", include("projects.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("reports/", include("reports.urls")),
     path("review/", include("review.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("permits/", include("permits.urls")),
     path("publicity/", include("review.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("renewal.api.urls")),
     path("api/v1/", include("projects.api.urls")),
     path("api/v1/", include("review.api.urls")),
+    path("api/v1/", include("supervision.api_urls")),
+    path("api/v1/", include("dashboard.api_urls")),
+    path("api/v1/", include("permits.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, so the page needs no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

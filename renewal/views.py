@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from renewal import calendar as workdays
-from renewal.choices import DeadlineState, Light, Role
+from renewal.choices import DeadlineOutcome, DeadlineState, Light, Role
 from renewal.dates import chinese_date
 from renewal.exports import audit_workbook
 from renewal.filtersets import DEADLINE_STATE_FILTERS, AuditEventFilterSet, DeadlineFilterSet
@@ -63,10 +63,22 @@ HOME_TEMPLATES = {
     Role.LEADERSHIP: "renewal/home_leadership.html",
     Role.AUDITOR: "renewal/home_auditor.html",
     Role.ADMINISTRATOR: "renewal/home_administrator.html",
+    Role.SUPERVISION: "renewal/home_supervision.html",
 }
 
 
+# A later app may serve a role's home itself (dashboard: the leaders' 驾驶舱), registered from its
+# AppConfig.ready() so that the kernel imports no app to its right.
+HOME_VIEWS: dict = {}
+
+
 class HomeView(RoleRequiredMixin, TemplateView):
+    def get(self, request, *args, **kwargs):
+        view = HOME_VIEWS.get(request.user.effective_role)
+        if view is not None:
+            return view(request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
+
     def get_template_names(self):
         user = self.request.user
         return [HOME_TEMPLATES[Role(user.effective_role)]]
@@ -96,6 +108,10 @@ def linked_events(user, events) -> list[tuple]:
     return [(e, urls.get((e.content_type_id, e.object_id))) for e in events]
 
 
+# Filters the deadline list's form shows besides state, text and sort (the dashboard links use them).
+DEADLINE_FORM_FIELDS = ("responsible_organization", "district", "due_date__gte", "due_date__lte", "late_year")
+
+
 class DeadlineListView(RoleRequiredMixin, View):
     allowed_roles = (
         Role.STAFF,
@@ -104,6 +120,7 @@ class DeadlineListView(RoleRequiredMixin, View):
         Role.LEADERSHIP,
         Role.AUDITOR,
         Role.ADMINISTRATOR,
+        Role.SUPERVISION,
     )
     page_size = 50
     sorts = {
@@ -120,7 +137,9 @@ class DeadlineListView(RoleRequiredMixin, View):
         )
         data = request.GET.copy()
         if data.get("state") not in dict(DEADLINE_STATE_FILTERS):
-            data["state"] = DeadlineState.OPEN  # no state, or one that is not offered: the open ones
+            # No state, or one that is not offered: the open ones — or, asked for the deadlines met late
+            # in a year, those (an open deadline is never "met late").
+            data["state"] = DeadlineOutcome.LATE if data.get("late_year") else DeadlineState.OPEN
         filterset = DeadlineFilterSet(data, queryset=queryset, request=request)
         if filterset.is_valid():
             queryset = filterset.qs
@@ -135,10 +154,19 @@ class DeadlineListView(RoleRequiredMixin, View):
         queryset = queryset.order_by(sort, "pk")
         page = Paginator(queryset, self.page_size).get_page(request.GET.get("page"))
         rows = deadlines_with_lights(page.object_list, viewer=request.user)
+        style_filter_form(filterset.form)
+        form = filterset.form
         return render(
             request,
             "renewal/deadline_list.html",
             {
+                "form": form,
+                # The district select only where there is a choice (a city-level user).
+                "filter_fields": [
+                    form[name]
+                    for name in DEADLINE_FORM_FIELDS
+                    if name != "district" or len(form.fields["district"].queryset) > 1
+                ],
                 "page": page,
                 "rows": rows,
                 "state": data["state"],
@@ -285,6 +313,9 @@ class CalendarView(RoleRequiredMixin, View):
 
 class AttachmentDownloadView(RoleRequiredMixin, View):
     """Serve a file only to users who may see both the attachment and the object it belongs to."""
+
+    # 督查 sees supervision tasks, not project files (DOMAIN.md §1).
+    allowed_roles = tuple(role for role in Role if role != Role.SUPERVISION)
 
     def get(self, request, pk):
         from django.http import FileResponse, Http404

@@ -92,6 +92,9 @@ class Workflow:
     state_field: str
     state_labels: dict[str, str]
     transitions: Iterable[Transition]
+    # A guard checked before every transition of the table: when it answers, the record is read-only and
+    # nothing may happen to it (an exited project, issue 11 / Haidian guidance 五(七)).
+    read_only: Guard | None = None
     _by_action: dict[str, Transition] = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -157,6 +160,8 @@ class Workflow:
 
     def check(self, obj, action: str, *, reason: str | None = "", user=None, **context) -> Transition:
         transition = self.get(action)
+        if self.read_only is not None and (message := self.read_only(obj, **context)):
+            raise TransitionRefused(message)
         if user is not None and not transition.may_act(user, obj):
             raise TransitionRefused(transition.actor_refusal or f"您不能{transition.label}。")
         state = getattr(obj, self.state_field)

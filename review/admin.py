@@ -103,7 +103,7 @@ class PublicityAdmin(ReadOnlyAdmin):
 @admin.register(PublicComment)
 class PublicCommentAdmin(ReadOnlyAdmin):
     # Contact details stay out of the list; the detail view shows them to the administrator only.
-    list_display = ["pk", "publicity", "kind", "submitted_at", "outcome", "responded_at"]
-    list_filter = ["kind", "outcome"]
+    list_display = ["pk", "publicity", "kind", "submitted_at", "moderation", "outcome", "responded_at"]
+    list_filter = ["kind", "moderation", "outcome"]
     list_select_related = ["publicity__plan__project"]
     exclude = ["client_fingerprint"]

@@ -7,5 +7,6 @@ class ReviewConfig(AppConfig):
 
     def ready(self):
         # Deadline kinds, the audit vocabulary, the workflow tables and the hook that moves a publicity
-        # window when its calendar year is confirmed (review.services.publicity).
-        from review import audit, deadlines, services, workflows  # noqa: F401
+        # window when its calendar year is confirmed (review.services.publicity); who is told of each step
+        # (review.notifications: reactions to audit codes).
+        from review import audit, deadlines, notifications, services, workflows  # noqa: F401

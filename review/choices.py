@@ -64,6 +64,15 @@ class CommentOutcome(models.TextChoices):
     ACCEPTED = "accepted", "采纳（退回修改）"
 
 
+class CommentModeration(models.TextChoices):
+    """Nothing the public wrote is public before staff read it (issue 9): received, then published or
+    declined with a reason."""
+
+    RECEIVED = "received", "已收到"
+    PUBLISHED = "published", "已公开"
+    DECLINED = "declined", "不予公开"
+
+
 class PublicityState(models.TextChoices):
     OPEN = "open", "公示中"
     CLOSED = "closed", "公示期满"
@@ -71,6 +80,10 @@ class PublicityState(models.TextChoices):
 
 
 class DeliverableKind(models.TextChoices):
+    # Submission materials (联合审查办法 第六条): application, the entity's licences, the plan text, and the
+    # written consent of a registered mortgagee or other right holder when the plan says there is one.
+    APPLICATION = "联合审查申请书", "联合审查申请书"
+    LICENCE = "主体资格证明", "实施主体营业执照等主体资格证明"
     TEXT = "文本", "文本"
     TABLES = "附表", "附表"
     DRAWINGS = "图纸", "图纸"
@@ -80,6 +93,7 @@ class DeliverableKind(models.TextChoices):
     ANNEX_VOTE = "附件-协商表决情况", "附件-协商表决情况"
     ANNEX_EXPERT_ADOPTION = "附件-专家评审意见采信情况表", "附件-专家评审意见采信情况表"
     ANNEX_VECTOR = "附件-矢量数据", "附件-矢量数据"
+    ANNEX_RIGHT_HOLDER_CONSENT = "附件-抵押权人等权利人书面同意", "附件-抵押权人等权利人书面同意"
     EXPERT_OPINION = "专家评审意见", "专家评审意见"
     REVIEW_OPINION = "部门审查意见附件", "部门审查意见附件"
 
@@ -101,6 +115,10 @@ class PlanFact(models.TextChoices):
     OPERATION = "operation", "涉及更新改造空间的经营利用"
     UNREGISTERED_BUILDINGS = "unregistered_buildings", "涉及未登记建筑处理"
     TRANSITION_POLICY = "transition_policy", "使用五年过渡期政策"
+    # 第十二条（八）: other departments for their own matters (issue 10 item 11).
+    WATER_FACILITIES = "water_facilities", "涉及水务设施"
+    ACCESSIBILITY = "accessibility", "涉及无障碍设施建设或改造"
+    BUSINESS_CHANGE = "business_change", "经营业态或运营方式重大调整"
 
 
 DEADLINE_DEPARTMENT_REVIEW = "department_review"

@@ -14,9 +14,10 @@ DEPARTMENT_REVIEW = deadline_kinds.DeadlineKind(
     code=DEADLINE_DEPARTMENT_REVIEW,
     label="部门联合审查意见",
     rule=DeadlineRule.WORKING_DAYS,
-    # No text sets a limit for a department's opinion: an internal service standard (DOMAIN.md §3 step 7).
+    # No text sets a limit for a department's opinion (issue 10 item 15): an internal service standard,
+    # configurable (settings.JOINT_REVIEW_WORKDAYS); no article is cited for it.
     setting="JOINT_REVIEW_WORKDAYS",
-    basis="内部服务标准（联合审查办法 第十二条未规定时限）",
+    basis="内部服务标准（可配置）",
     responsible="被分送的行业主管部门",
 )
 PUBLICITY_WINDOW = deadline_kinds.DeadlineKind(

@@ -1,8 +1,9 @@
 """Demo plans, made through the services (so with audit, clocks and history), after projects/demo.py:
 
 - 西苑片区: in joint review, the development and reform commission and the planning branch still to answer;
-- 学院路片区: under public notice, its window open on whatever day `make run` is run, with a public comment
-  already answered and one waiting for an answer;
+- 学院路片区: under public notice, its window open on whatever day `make run` is run, with public comments:
+  one published and answered (answer published), one published awaiting an answer, one received awaiting
+  moderation (with personal data to mask) and one declined;
 - 北下关片区: hd_entity's implementation plan still being drafted (编制中).
 
 A plan's figures are its project's own (总投资 in 万元, areas in 平方米), so the ledger and the public notice
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from projects import services as intake
 from projects.demo import attach_required_materials, demo_pdf
-from projects.models import Category, Project, SubType
+from projects.models import Category, CityPlanBatch, Project, SubType
 from renewal import calendar as workdays
 from renewal.attachments import attach
 from renewal.choices import Role
@@ -81,9 +82,14 @@ def _modules(project: Project, *, scope, positioning, land_use, scale_before, fi
             "start": f"{today.year + 1}年3月",
             "completion": f"{today.year + 3}年12月",
         },
+        # 民法典 第二百七十八条: participation ≥ 2/3 of area and heads; more than half of them agree.
         "consultation": {
             "common_decision": "1",
+            "total_area": "98000",
             "holders_count": "1260",
+            "participant_area": "86000",
+            "participant_count": "1152",
+            "agree_area": "78500",
             "agree_count": "1108",
             "vote_date": (today - datetime.timedelta(days=45)).isoformat(),
             "vote_summary": "业主大会表决通过",
@@ -111,14 +117,56 @@ def _implementation_project(entity, staff, *, name, sub_type, note, **data) -> P
     attach_required_materials(project, entity)
     intake.submit(project, actor=entity, received_on=workdays_before(workdays.today(), RECEIVED_WORKDAYS_AGO))
     intake.admit(project, actor=staff, note=note)
-    return intake.move_to_implementation(
-        project, actor=staff, reason="统筹主体已确认，规划及监管要求基本明确"
+    # 实施条件认定 is the sub-type's lead department's step (Haidian guidance 三(二)).
+    lead = (
+        User.objects.filter(
+            role=Role.REVIEWER,
+            organization__district_id=project.district_id,
+            organization__department_code=project.sub_type.lead_department,
+        ).first()
+        or staff
     )
+    project = intake.move_to_implementation(
+        project,
+        actor=lead,
+        reason="统筹主体已确认，规划及监管要求基本明确",
+        requirements={
+            "planning_requirements": "符合街区控制性详细规划，建筑高度不增加",
+            "function_requirements": "居住为主，补齐养老、托育和停车设施",
+            "supervision_requirements": "区住建委牵头，属地街道日常监管",
+        },
+        confirmation=_pdf("主体确认文件.pdf", "Entity confirmation"),
+    )
+    return _in_city_plan(project)
+
+
+def _in_city_plan(project) -> Project:
+    """Joint review measures 第二条、第五条: a plan is jointly reviewed only for a project in the city's
+    城市更新计划; the demo's projects are in a demo batch unless the projects demo put them in one."""
+    if project.city_plan_batch_id:
+        return project
+    batch, _ = CityPlanBatch.objects.get_or_create(
+        name="【演示】2026年第一批",
+        defaults={
+            "document_number": "京城更办〔2026〕1号（演示）",
+            "approved_on": workdays_before(workdays.today(), 20),
+            "approving_body": "北京市城市更新专项小组办公室",
+        },
+    )
+    Project.objects.filter(pk=project.pk).update(
+        reported_to_city_on=project.reported_to_city_on or workdays_before(workdays.today(), 40),
+        city_plan_batch=batch,
+    )
+    project.refresh_from_db()
+    return project
 
 
 def _submitted_plan(project, entity, modules):
     plan = services.start_plan(project, actor=entity)
     plan = services.save_plan(plan, actor=entity, modules=modules, facts=["operation"])
+    # 联合审查办法 第六条: the application, the entity's licences and the plan.
+    attach(plan, _pdf("联合审查申请书.pdf", "Application"), kind=DeliverableKind.APPLICATION, actor=entity)
+    attach(plan, _pdf("营业执照.pdf", "Licence"), kind=DeliverableKind.LICENCE, actor=entity)
     attach(plan, _pdf("实施方案文本.pdf", "Implementation plan"), kind=DeliverableKind.TEXT, actor=entity)
     attach(plan, _pdf("协商表决情况.pdf", "Owners' vote"), kind=DeliverableKind.ANNEX_VOTE, actor=entity)
     return services.submit(plan, actor=entity, note="首次报送")
@@ -144,7 +192,7 @@ def workdays_before(day: datetime.date, count: int) -> datetime.date:
 
 def _joint_review(users):
     entity, staff = users["hd_entity"], users["hd_staff"]
-    project = Project.objects.get(name=JOINT_REVIEW_PROJECT)
+    project = _in_city_plan(Project.objects.get(name=JOINT_REVIEW_PROJECT))
     modules = _modules(
         project,
         scope="西苑片区",
@@ -202,12 +250,16 @@ def _publicity(users):
         client="demo",
         now=asked_at,
     )
-    services.respond_to_comment(
+    # Issue 9: nothing is public before staff read it. Published and answered (answer published too) …
+    suggestion = services.publish_comment(suggestion, actor=staff, text=services.masked_text(suggestion))
+    suggestion = services.respond_to_comment(
         suggestion,
         actor=staff,
         response="感谢您的建议。实施方案已在3号楼首层规划社区养老服务驿站；施工期间便民菜站临时迁至片区北侧，早市照常开放。",
     )
-    services.submit_comment(
+    services.publish_answer(suggestion, actor=staff, text=services.masked_response(suggestion))
+    # … published, awaiting an answer …
+    support = services.submit_comment(
         publicity,
         kind=CommentKind.SUPPORT,
         text="支持片区更新，希望尽快开工，同时增加非机动车停放位置。",
@@ -215,6 +267,28 @@ def _publicity(users):
         client="demo",
         now=min(now, asked_at + datetime.timedelta(hours=2)),
     )
+    services.publish_comment(support, actor=staff, text=services.masked_text(support))
+    # … received, with personal data for the moderation page to highlight …
+    services.submit_comment(
+        publicity,
+        kind=CommentKind.OBJECTION,
+        text="我是王建国，住学院路30号院5号楼2单元301室，电话138-1234-5678。反对在我家楼下增设机动车停车场，噪音和尾气影响休息。",
+        contact="13812345678",
+        name="王建国",
+        notify_email="wangjianguo@example.com",
+        client="demo",
+        now=min(now, asked_at + datetime.timedelta(hours=3)),
+    )
+    # … and one declined.
+    advert = services.submit_comment(
+        publicity,
+        kind=CommentKind.SUGGESTION,
+        text="专业疏通下水道、开锁换锁，价格优惠，欢迎来电。",
+        contact="演示联系方式（不公开）",
+        client="demo",
+        now=min(now, asked_at + datetime.timedelta(hours=4)),
+    )
+    services.decline_comment(advert, actor=staff, reason="与本项目无关的广告信息，不予公开。")
 
 
 def _drafting(users):

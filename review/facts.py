@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from review.choices import PlanFact
+from review.modules import EXPERT_FIRE_DESIGN
 
 
 def derived_facts(content: dict) -> set[str]:
@@ -35,6 +36,8 @@ def derived_facts(content: dict) -> set[str]:
         facts.add(PlanFact.BUILDING_PERFORMANCE)
     if assessment.get("heritage_survey"):
         facts.add(PlanFact.HERITAGE)
+    if (content.get("architecture") or {}).get("fire_design_method") in EXPERT_FIRE_DESIGN:
+        facts.add(PlanFact.SPECIAL_FIRE_DESIGN)
     land = content.get("land") or {}
     if land.get("method") == "五年过渡期":
         facts.add(PlanFact.TRANSITION_POLICY)
@@ -47,4 +50,11 @@ def derived_facts(content: dict) -> set[str]:
         facts.add(PlanFact.FISCAL_FUNDS)
     if (content.get("operation") or {}).get("functions"):
         facts.add(PlanFact.OPERATION)
+    # 第十二条（七）（八）: water facilities, accessibility (区残联), a major change of business.
+    if planning.get("water_facilities"):
+        facts.add(PlanFact.WATER_FACILITIES)
+    if (content.get("architecture") or {}).get("accessibility"):
+        facts.add(PlanFact.ACCESSIBILITY)
+    if (content.get("operation") or {}).get("business_change"):
+        facts.add(PlanFact.BUSINESS_CHANGE)
     return facts

@@ -366,6 +366,76 @@ class CityApprovalForm(forms.Form):
     )
 
 
+def _date_field(label):
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        error_messages={"required": f"请填写{label}。", "invalid": f"{label}格式应为 YYYY-MM-DD。"},
+    )
+
+
+def _document_field(label, required=True):
+    return forms.CharField(
+        label=label,
+        max_length=120,
+        required=required,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        error_messages={"required": f"请填写{label}。"},
+    )
+
+
+class CorrectionForm(forms.Form):
+    """修改后同意: the corrected version (报批稿) submitted during the round."""
+
+    note = forms.CharField(
+        label="修改说明",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class UnregisteredDeterminationForm(forms.Form):
+    """联合审查办法 第七条: the district government's determination and the publicity."""
+
+    document = _document_field("调查认定文件")
+    determined_on = _date_field("认定日期")
+    publicity_on = _date_field("公示日期")
+
+
+class TransitionApprovalForm(forms.Form):
+    document = _document_field("过渡期政策批准文件")
+    approved_on = _date_field("批准日期")
+
+
+LAND_DEADLINE_CHOICES = (
+    ("land_first_phase", "完成首期用地手续（2年）"),
+    ("land_all", "完成全部用地手续（5年）"),
+)
+
+
+class LandDeadlineForm(forms.Form):
+    """第十八条 "原则上": an extension (a later due date) or, with no date, an exception."""
+
+    kind = forms.ChoiceField(
+        label="期限",
+        choices=LAND_DEADLINE_CHOICES,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={"required": "请选择用地手续期限。", "invalid_choice": "请选择用地手续期限。"},
+    )
+    new_due = forms.DateField(
+        label="延长至（不填表示不再适用该期限）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        error_messages={"invalid": "日期格式应为 YYYY-MM-DD。"},
+    )
+    reason = forms.CharField(
+        label="原因",
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        error_messages={"required": "请填写原因。"},
+    )
+    document = _document_field("依据文件")
+
+
 class IssueOpinionForm(forms.Form):
     conclusion = forms.CharField(
         label="审查结论（可选，不填则使用标准表述）",

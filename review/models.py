@@ -10,6 +10,7 @@ from renewal.models import Attachment, Deadline
 from renewal.permissions import ScopedQuerySet
 from review.choices import (
     CommentKind,
+    CommentModeration,
     CommentOutcome,
     Decision,
     PlanFact,
@@ -60,6 +61,14 @@ class ImplementationPlan(models.Model):
     current_version = models.PositiveIntegerField("最新版本", default=0)
     city_approval_reference = models.CharField("市政府批准文件", max_length=120, blank=True)
     city_approved_on = models.DateField("市政府批准日期", null=True, blank=True)
+    # 联合审查办法 第七条: the district government's investigation and determination of unregistered
+    # buildings, and the publicity of those to be kept, come before the joint review.
+    unregistered_determination = models.CharField("区政府未登记建筑调查认定文件", max_length=120, blank=True)
+    unregistered_determined_on = models.DateField("认定日期", null=True, blank=True)
+    unregistered_publicity_on = models.DateField("拟纳入方案的未登记建筑公示日期", null=True, blank=True)
+    # 联合审查办法 第十八条 "涉及使用过渡期政策的，按照相关规定执行": the transition approval, not land clocks.
+    transition_approval = models.CharField("过渡期政策批准文件", max_length=120, blank=True)
+    transition_approved_on = models.DateField("过渡期政策批准日期", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
     )
@@ -394,6 +403,10 @@ class DepartmentReview(OfProject, models.Model):
         related_name="+",
     )
     change_confirmed_at = models.DateTimeField("修改确认时间", null=True, blank=True)
+    # The version each department saw (issue 10 item 13): the one it decided on, and for 修改后同意 the
+    # corrected version (报批稿) against which staff confirmed the change.
+    reviewed_version = models.PositiveIntegerField("审查版本", null=True, blank=True)
+    change_confirmed_version = models.PositiveIntegerField("确认修改的版本", null=True, blank=True)
     removed_reason = models.CharField("移出原因", max_length=200, blank=True)
     is_active = models.BooleanField("参与会签", default=True)
 
@@ -457,6 +470,7 @@ class JointReviewOpinion(models.Model):
     sequence = models.PositiveIntegerField("序号")
     number = models.CharField("文号", max_length=60, unique=True)
     issued_on = models.DateField("出具日期")
+    version = models.PositiveIntegerField("出具意见所依据的方案版本", null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="出具人", on_delete=models.PROTECT, related_name="+"
     )
@@ -514,6 +528,9 @@ class Publicity(OfProject, models.Model):
     class Meta:
         ordering = ["-published_on", "-pk"]
         verbose_name = verbose_name_plural = "公示"
+        # Issue 16: the public list (review/selectors.py public_notices) reads a page off this index in
+        # its order instead of sorting a join of every notice.
+        indexes = [models.Index(fields=["published_on", "id"], name="publicity_published")]
 
     def __str__(self):
         return f"{self.plan.project.name} 公示"
@@ -559,6 +576,34 @@ class PublicComment(OfProject, models.Model):
         related_name="+",
     )
     responded_at = models.DateTimeField("答复时间", null=True, blank=True)
+    # Moderation before publication (issue 9): the commenter keeps a receipt number; the public reads only
+    # the text and answer staff published (public_comment_moderation in review/workflows.py).
+    receipt = models.CharField("回执号", max_length=16, unique=True, editable=False)
+    moderation = models.CharField(
+        "公开审核", max_length=12, choices=CommentModeration.choices, default=CommentModeration.RECEIVED
+    )
+    published_text = models.TextField("公开文本", blank=True)
+    decline_reason = models.TextField("不予公开原因", blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField("审核时间", null=True, blank=True)
+    notify_email = models.EmailField("答复通知邮箱", blank=True)
+    published_response = models.TextField("公开答复", blank=True)
+    response_published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复公开人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    response_published_at = models.DateTimeField("答复公开时间", null=True, blank=True)
 
     objects = PublicCommentQuerySet.as_manager()
 

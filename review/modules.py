@@ -11,6 +11,9 @@ from decimal import Decimal, InvalidOperation
 DECIMAL_INPUT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,4})?")
 INT_INPUT = re.compile(r"[0-9]{1,9}")
 EARLIEST_DATE, LATEST_DATE = datetime.date(1949, 1, 1), datetime.date(2100, 12, 31)
+# 海淀指引 三(三) 附件: performance-based or special fire design needs the fire experts' opinion.
+FIRE_DESIGN_METHODS = ("常规消防设计", "消防性能化设计", "特殊消防设计")
+EXPERT_FIRE_DESIGN = FIRE_DESIGN_METHODS[1:]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ _MODULES = (
             Field("method", "改造方式"),
             Field("mode", "改造模式"),
             Field("land_area", "用地面积", "decimal", "平方米"),
+            # 联合审查办法 第六条（四） and 海淀指引 三(三) 附件: they decide which annexes are required.
+            Field("encumbrance", "涉及抵押登记等他项权益", "bool"),
+            Field("entity_not_rights_holder", "统筹主体或实施主体不是权属主体", "bool"),
         ),
     ),
     Module(
@@ -67,6 +73,7 @@ _MODULES = (
             Field("land_area", "用地面积", "decimal", "平方米"),
             Field("building_scale_before", "现状建筑规模", "decimal", "平方米"),
             Field("building_scale", "规划建筑规模", "decimal", "平方米"),
+            Field("scale_by_function", "分功能建筑规模（各功能面积）"),
             Field("building_height_before", "现状建筑高度", "decimal", "米"),
             Field("building_height", "规划建筑高度", "decimal", "米"),
             Field("setback", "退线要求"),
@@ -74,6 +81,7 @@ _MODULES = (
             Field("traffic", "交通组织方案"),
             Field("underground", "地下空间利用"),
             Field("heritage_protection", "历史文化遗产保护"),
+            Field("water_facilities", "水务设施（供排水、防洪排涝等）"),
         ),
     ),
     Module(
@@ -84,7 +92,10 @@ _MODULES = (
             Field("facade", "立面方案"),
             Field("structure", "建筑结构"),
             Field("fire_engineering", "消防工程"),
+            Field("fire_design_method", "消防设计方法", "choice", choices=FIRE_DESIGN_METHODS),
             Field("green_building", "绿色建筑与智能化"),
+            Field("layout", "平面布局及内部装修"),
+            Field("accessibility", "涉及无障碍设施建设或改造（适老化、适儿化）", "bool"),
         ),
     ),
     Module(
@@ -98,6 +109,9 @@ _MODULES = (
                 choices=("不涉及", "协议方式配置", "有偿方式配置", "划拨", "五年过渡期"),
             ),
             Field("land_price_estimate", "土地价款估算", "decimal", "万元"),
+            Field("land_price_payment", "土地价款缴纳方式"),
+            Field("scattered_land", "插花地、边角地、夹心地处理"),
+            Field("transition_conditions", "过渡期政策适用条件及期限"),
             Field("extend_term", "延长土地使用年限", "bool"),
         ),
     ),
@@ -120,6 +134,8 @@ _MODULES = (
             Field("self_raised", "实施主体自筹", "decimal", "万元"),
             Field("loans", "银行贷款", "decimal", "万元"),
             Field("returns", "收益平衡分析"),
+            Field("government_support", "政府资金支持及税费减免政策"),
+            Field("benefit_analysis", "综合效益分析（政府投资项目）"),
         ),
     ),
     Module(
@@ -130,6 +146,7 @@ _MODULES = (
             Field("operation", "运营维护管理"),
             Field("self_holding", "自持要求"),
             Field("supervision_agreement", "签订履约监管协议", "bool"),
+            Field("business_change", "经营业态或运营方式发生重大调整", "bool"),
         ),
     ),
     Module(
@@ -147,7 +164,16 @@ _MODULES = (
         "协商表决情况",
         (
             Field("common_decision", "涉及业主共同决定事项", "bool"),
+            # 民法典 第二百七十八条 第一款（六）至（八）: the matters that need three quarters of participants.
+            Field("rebuild", "改建、重建建筑物及其附属设施", "bool"),
+            Field("common_parts_use", "改变共有部分的用途或者利用共有部分从事经营活动", "bool"),
+            Field("raise_fund", "筹集建筑物及其附属设施的维修资金", "bool"),
+            Field("use_fund", "使用建筑物及其附属设施的维修资金", "bool"),
+            Field("total_area", "专有部分总面积", "decimal", "平方米"),
             Field("holders_count", "物业权利人（业主）总数", "int", "人"),
+            Field("participant_area", "参与表决业主专有部分面积", "decimal", "平方米"),
+            Field("participant_count", "参与表决人数", "int", "人"),
+            Field("agree_area", "同意业主专有部分面积", "decimal", "平方米"),
             Field("agree_count", "同意人数", "int", "人"),
             Field("vote_date", "表决日期", "date"),
             Field("vote_summary", "协商表决情况说明"),
@@ -248,13 +274,31 @@ def clean_module(module_code: str, values: dict) -> tuple[dict, dict]:
         text = ""
     if text:
         data["text"] = text
-    if module_code == "consultation" and data.get("agree_count") is not None and data.get("holders_count"):
-        if data["agree_count"] > data["holders_count"]:
-            errors["agree_count"] = "同意人数不能多于物业权利人总数。"
+    if module_code == "consultation":
+        errors.update(_vote_figure_errors(data))
     # Only booleans set to False and nothing else: the module was not used.
     if not any(v for v in data.values()):
         data = {}
     return data, errors
+
+
+def _vote_figure_errors(data: dict) -> dict:
+    """The owners' figures nest: agreeing ≤ participating ≤ all owners, by heads and by area."""
+    errors = {}
+    pairs = (
+        ("participant_count", "holders_count", "参与表决人数不能多于物业权利人总数。"),
+        ("agree_count", "participant_count", "同意人数不能多于参与表决人数。"),
+        ("agree_count", "holders_count", "同意人数不能多于物业权利人总数。"),
+        ("participant_area", "total_area", "参与表决面积不能大于专有部分总面积。"),
+        ("agree_area", "participant_area", "同意面积不能大于参与表决面积。"),
+        ("agree_area", "total_area", "同意面积不能大于专有部分总面积。"),
+    )
+    for part, whole, message in pairs:
+        if part in errors or data.get(part) in (None, "") or data.get(whole) in (None, ""):
+            continue
+        if Decimal(str(data[part])) > Decimal(str(data[whole])):
+            errors[part] = message
+    return errors
 
 
 def clean_modules(modules: dict) -> tuple[dict, dict]:

@@ -5,13 +5,16 @@ Pattern-based: `find_personal` lists every detected item (with its place in the 
 page can highlight it, and `redact` masks them. A detected name is masked character by character
 ("业主刘备反对" → "业主＊＊反对"); everything else becomes "＊＊＊". Place names that are the subject of an
 objection ("住在学院路", "3号楼加装电梯") are kept: only an address down to the building's unit or flat is
-masked. Detection errs towards masking: staff still read every comment before answering it.
+masked. Detection errs towards masking, and it only proposes: nothing a member of the public wrote is
+public before the district's staff have read, edited and published it (`public_text`, issue 9).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from review.choices import CommentModeration
 
 MASK = "＊＊＊"
 NAME_MASK = "＊"
@@ -170,18 +173,65 @@ def find_personal(text: str, *, extra_terms=()) -> list[Found]:
 
 def redact(text: str, *, extra_terms=()) -> str:
     """Mask personal data in public text; extra_terms are the submitter's own name and contact."""
-    result = (text or "").translate(_FULL_WIDTH)
+    # Places found in the normalised text are places in the original (one character for one), so the
+    # original is masked: the commenter's own full-width punctuation stays as it was written.
+    result = text or ""
     for found in reversed(find_personal(text, extra_terms=extra_terms)):
         mask = NAME_MASK * (found.end - found.start) if found.kind == "name" else MASK
         result = result[: found.start] + mask + result[found.end :]
     return result
 
 
+def segments(text: str, *, extra_terms=()) -> list[tuple[str, str]]:
+    """The text cut at every detected item, as (piece, kind label or "") pairs, so a page can highlight
+    what the proposal masks without marking up the text itself (the template escapes each piece)."""
+    text = text or ""
+    pieces, at = [], 0
+    for found in find_personal(text, extra_terms=extra_terms):
+        if found.start > at:
+            pieces.append((text[at : found.start], ""))
+        pieces.append((text[found.start : found.end], KIND_LABELS.get(found.kind, found.kind)))
+        at = found.end
+    if at < len(text):
+        pieces.append((text[at:], ""))
+    return pieces
+
+
+def _terms(comment) -> tuple[str, str]:
+    return (comment.name, comment.contact)
+
+
+def masked_text(comment) -> str:
+    """The proposal staff start from: the comment with every detected personal item masked."""
+    return redact(comment.text, extra_terms=_terms(comment))
+
+
+def masked_response(comment) -> str:
+    """The proposed public answer: an answer may quote the commenter, so it is masked the same way."""
+    return redact(comment.response, extra_terms=_terms(comment)) if comment.response else ""
+
+
+def _published(comment) -> bool:
+    return comment.moderation == CommentModeration.PUBLISHED
+
+
 def public_text(comment) -> str:
-    """A public comment as anyone but the answering staff read it."""
-    return redact(comment.text, extra_terms=(comment.name, comment.contact))
+    """What the public reads of a comment: only the text staff published, "" before (issue 9)."""
+    return comment.published_text if _published(comment) else ""
 
 
 def public_response(comment) -> str:
-    """Staff's answer as anyone but the answering staff see it: an answer may quote the commenter."""
-    return redact(comment.response, extra_terms=(comment.name, comment.contact)) if comment.response else ""
+    """What the public reads of the answer: only an answer staff published, on a published comment."""
+    if _published(comment) and comment.response_published_at is not None:
+        return comment.published_response
+    return ""
+
+
+def internal_text(comment) -> str:
+    """A comment as signed-in users other than the answering staff read it: the published text, or the
+    masked proposal while it is not published."""
+    return public_text(comment) or masked_text(comment)
+
+
+def internal_response(comment) -> str:
+    return public_response(comment) or masked_response(comment)

@@ -21,7 +21,15 @@ from renewal import audit_actions
 from renewal import calendar as workdays
 from renewal.choices import Role
 from renewal.models import AuditEvent, Organization
-from review.choices import CommentOutcome, Decision, PlanFact, PublicityState, RequestStatus, RoundOutcome
+from review.choices import (
+    CommentModeration,
+    CommentOutcome,
+    Decision,
+    PlanFact,
+    PublicityState,
+    RequestStatus,
+    RoundOutcome,
+)
 from review.models import (
     DepartmentReview,
     ExpertReview,
@@ -34,7 +42,7 @@ from review.models import (
     ReviewRound,
     RevisionRequest,
 )
-from review.redaction import public_response, public_text, redact
+from review.redaction import internal_response, internal_text, public_response, public_text, redact
 from review.workflows import WORKFLOWS
 
 ROUND_OUTCOMES = {RoundOutcome.PASSED: "通过", RoundOutcome.RETURNED: "未通过，退回修改"}
@@ -45,6 +53,7 @@ ANSWER_ACTIONS = {
     "public_comment.accept",
     "plan.accept_objection",
     "publicity.respond",
+    "public_comment_moderation.decline",
 }
 
 # What the review app writes about a plan's parts (reviews, rounds, comments, requests, notices): its own
@@ -516,8 +525,11 @@ def _plan_entries(
                     kind="public_comment",
                     kind_label="公示意见",
                     title=f"收到公示意见（{comment.get_kind_display()}）",
-                    text=public_text(comment),
-                    details=[("处理结果", comment.get_outcome_display())],
+                    text=internal_text(comment),
+                    details=[
+                        ("处理结果", comment.get_outcome_display()),
+                        ("公开审核", comment.get_moderation_display()),
+                    ],
                 )
             )
             if comment.outcome != CommentOutcome.PENDING and comment.responded_at:
@@ -527,9 +539,9 @@ def _plan_entries(
                         kind="public_comment",
                         kind_label="公示意见",
                         title=f"答复公示意见（{comment.get_outcome_display()}）",
-                        text=redact(comment.response, extra_terms=(comment.name, comment.contact)),
+                        text=internal_response(comment),
                         actor=_name(comment.responded_by),
-                        details=[("原意见", public_text(comment))],
+                        details=[("原意见", internal_text(comment))],
                     )
                 )
         if publicity.state != PublicityState.OPEN and publicity.closed_at:
@@ -597,7 +609,8 @@ def windows_for(notices, now=None) -> dict[int, WindowStatus]:
 
 
 def public_comments(publicity: Publicity) -> list[dict]:
-    """What the public may read of each comment — never the name, contact or fingerprint."""
+    """What the public may read of each comment — only comments staff published, their published text and
+    published answer; never the name, contact or fingerprint (issue 9)."""
     return [
         {
             "pk": comment.pk,
@@ -606,9 +619,9 @@ def public_comments(publicity: Publicity) -> list[dict]:
             "text": public_text(comment),
             "submitted_at": comment.submitted_at,
             "response": public_response(comment),
-            "responded_at": comment.responded_at,
+            "responded_at": comment.response_published_at if public_response(comment) else None,
         }
-        for comment in publicity.comments.all()
+        for comment in publicity.comments.filter(moderation=CommentModeration.PUBLISHED)
     ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from review.views import joint, plans, public
+from review.views import joint, moderation, plans, public
 
 app_name = "review"
 
@@ -23,4 +23,10 @@ urlpatterns = [
     path("projects/<int:pk>/history/", joint.HistoryView.as_view(), name="history"),
     path("publicities/<int:pk>/comments/", public.PublicityCommentsView.as_view(), name="publicity_comments"),
     path("comments/<int:pk>/respond/", public.CommentRespondView.as_view(), name="comment_respond"),
+    path("moderation/", moderation.ModerationView.as_view(), name="moderation"),
+    path(
+        "comments/<int:pk>/moderate/<slug:action>/",
+        moderation.ModerateView.as_view(),
+        name="comment_moderate",
+    ),
 ]

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from projects.choices import Library, Path
 from projects.services import is_district_staff, is_project_entity
-from renewal.choices import Role
-from renewal.models import Attachment
+from renewal.choices import OrganizationKind, Role
+from renewal.models import Attachment, Organization
 from renewal.workflow import Availability, Transition, Workflow
 from review.choices import (
     DEADLINE_DEPARTMENT_REVIEW,
@@ -25,16 +25,19 @@ from review.choices import (
     DEADLINE_LAND_FIRST_PHASE,
     DEADLINE_PUBLICITY_WINDOW,
     CommentKind,
+    CommentModeration,
     CommentOutcome,
     Decision,
     DeliverableKind,
+    PlanFact,
     PlanState,
     PreReviewState,
     PublicityState,
     RequestStatus,
     RoundOutcome,
 )
-from review.modules import MODULES
+from review.modules import EXPERT_FIRE_DESIGN, MODULES
+from review.vote import check_vote
 
 SYSTEM_STEP = "此步骤由系统自动办理。"
 
@@ -102,17 +105,61 @@ def has_text_deliverable(plan, **context) -> str | None:
     return None
 
 
+def _current_kinds(plan) -> set[str]:
+    return set(Attachment.objects.for_object(plan).current().values_list("kind", flat=True))
+
+
+def submission_materials(plan, **context) -> str | None:
+    """联合审查办法 第六条: 申请书, the entities' licences, the plan (its own guard), and the written consent of
+    a registered mortgagee or other right holder; 海淀指引 三(三) 附件: 授权说明 when the entity is not the
+    rights holder, 消防专家评审意见 for performance-based or special fire design, 专家评审意见采信情况表 once
+    an expert review was held."""
+    kinds = _current_kinds(plan)
+    basic = plan.content.get("basic_info") or {}
+    required = [
+        (True, DeliverableKind.APPLICATION, "联合审查申请书（第六条（一））"),
+        (True, DeliverableKind.LICENCE, "统筹主体、实施主体合法有效证照（第六条（二））"),
+        (
+            basic.get("encumbrance"),
+            DeliverableKind.ANNEX_RIGHT_HOLDER_CONSENT,
+            "他项权益人书面同意意见（第六条（四））",
+        ),
+        (
+            basic.get("entity_not_rights_holder"),
+            DeliverableKind.ANNEX_AUTHORISATION,
+            "授权说明（海淀指引 三(三)）",
+        ),
+        (
+            PlanFact.SPECIAL_FIRE_DESIGN in plan.facts
+            and (plan.content.get("architecture") or {}).get("fire_design_method") in EXPERT_FIRE_DESIGN,
+            DeliverableKind.ANNEX_FIRE,
+            "消防专家评审意见（海淀指引 三(三)）",
+        ),
+        (
+            plan.pk is not None and plan.expert_reviews.exists(),
+            DeliverableKind.ANNEX_EXPERT_ADOPTION,
+            "专家评审意见采信情况表（海淀指引 三(三)）",
+        ),
+    ]
+    missing = [label for needed, kind, label in required if needed and kind not in kinds]
+    return ("尚缺报送材料：" + "、".join(missing)) if missing else None
+
+
 def consent_recorded(plan, **context) -> str | None:
-    """联合审查办法 第五条、第六条: common decisions need the owners' vote before the plan is submitted."""
+    """联合审查办法 第六条 (a plan agreed or voted by the owners) and 民法典 第二百七十八条: a common decision
+    needs the vote recorded (area and heads of all owners, participants, those agreeing) and passed."""
     vote = plan.content.get("consultation") or {}
     if not vote.get("common_decision"):
         return None
-    missing = []
-    if not vote.get("holders_count") or not vote.get("agree_count") or not vote.get("vote_date"):
-        missing.append("协商表决情况（业主总数、同意人数、表决日期）")
-    if not Attachment.objects.for_object(plan).current().filter(kind=DeliverableKind.ANNEX_VOTE).exists():
+    result = check_vote(vote)
+    missing = [f"协商表决情况（{'、'.join(result.missing)}）"] if result.missing else []
+    if DeliverableKind.ANNEX_VOTE not in _current_kinds(plan):
         missing.append("协商表决情况附件")
-    return ("涉及业主共同决定事项，尚缺" + "、".join(missing)) if missing else None
+    if missing:
+        return "涉及业主共同决定事项，尚缺" + "、".join(missing)
+    if result.failures:
+        return "业主表决未达到民法典第二百七十八条规定的比例：" + "；".join(result.failures)
+    return None
 
 
 def no_open_requests(plan, **context) -> str | None:
@@ -138,8 +185,114 @@ def publicity_finished(plan, **context) -> str | None:
     return f"尚有 {pending} 条公示意见未答复" if pending else None
 
 
+def _awaiting_correction(plan) -> bool:
+    """A 修改后同意 of the current round whose change staff have not yet confirmed."""
+    from review.models import DepartmentReview
+
+    return DepartmentReview.objects.filter(
+        review_round__plan_id=plan.pk,
+        review_round__outcome=RoundOutcome.IN_REVIEW,
+        is_active=True,
+        decision=Decision.AGREE_AFTER_CHANGE,
+        change_confirmed_at__isnull=True,
+    ).exists()
+
+
+def editable_now(plan, **context) -> str | None:
+    """During joint review the entity edits only to answer a 修改后同意 (issue 10 item 13)."""
+    if plan.state == PlanState.JOINT_REVIEW and not _awaiting_correction(plan):
+        return "联合审查期间，只有部门提出“修改后同意”后，才能按其意见修改方案"
+    return None
+
+
+def correction_awaited(plan, **context) -> str | None:
+    if not _awaiting_correction(plan):
+        return "没有待落实的“修改后同意”意见，联合审查期间不能报送新版本"
+    return None
+
+
+def differs_from_last_version(plan, **context) -> str | None:
+    """A corrected version must change something: the content or a deliverable."""
+    last = plan.versions.order_by("-number").first()
+    if last is None:
+        return None
+    current_files = sorted(Attachment.objects.for_object(plan).current().values_list("pk", flat=True))
+    if last.content == plan.content and sorted(last.attachment_ids) == current_files:
+        return f"方案内容和成果文件与第{last.number}版相同，请先按部门意见修改"
+    return None
+
+
+def in_city_plan(plan, **context) -> str | None:
+    """联合审查办法 第二条、第五条: only a project in the city's 城市更新计划 is jointly reviewed."""
+    from projects.services import city_plan_missing
+
+    return city_plan_missing(plan.project)
+
+
+def unregistered_determined(plan, **context) -> str | None:
+    """联合审查办法 第七条: the district government's investigation and determination of unregistered
+    buildings, and the publicity of those to be included, come before the joint review."""
+    if PlanFact.UNREGISTERED_BUILDINGS not in plan.facts:
+        return None
+    missing = []
+    if not plan.unregistered_determination or not plan.unregistered_determined_on:
+        missing.append("区政府的调查认定（文件、日期）")
+    if not plan.unregistered_publicity_on:
+        missing.append("拟纳入方案的未登记建筑公示")
+    if missing:
+        return "涉及未登记建筑，尚未登记" + "、".join(missing) + "（联合审查办法 第七条）"
+    return None
+
+
+def unregistered_department_designated(plan, **context) -> str | None:
+    """第十二条（七）: the department the district government designates reviews unregistered buildings;
+    the administrator records it as a routing rule, and there is no silent default."""
+    from review.models import RoutingRule
+
+    if PlanFact.UNREGISTERED_BUILDINGS not in plan.facts:
+        return None
+    codes = RoutingRule.objects.filter(is_active=True, fact=PlanFact.UNREGISTERED_BUILDINGS).values_list(
+        "department_code", flat=True
+    )
+    if not Organization.objects.filter(
+        district_id=plan.project.district_id,
+        kind=OrganizationKind.DEPARTMENT,
+        is_active=True,
+        department_code__in=list(codes),
+    ).exists():
+        return (
+            "区政府指定的未登记建筑物处理审查部门尚未设置（联合审查办法 第十二条（七）），"
+            "请系统管理员在会签路由规则中设置"
+        )
+    return None
+
+
+def involves_unregistered(plan, **context) -> str | None:
+    if PlanFact.UNREGISTERED_BUILDINGS not in plan.facts:
+        return "本方案不涉及未登记建筑"
+    return None
+
+
+def transition_approval_recorded(plan, **context) -> str | None:
+    """联合审查办法 第十八条: for a plan using the five-year transition policy the land limits do not run
+    ("按照相关规定执行"); the district's transition approval (海淀指引 六(三)) is recorded instead."""
+    if PlanFact.TRANSITION_POLICY in plan.facts and not (
+        plan.transition_approval and plan.transition_approved_on
+    ):
+        return "使用五年过渡期政策的方案，须先登记过渡期政策批准文件及日期"
+    return None
+
+
+def transition_policy_used(plan, **context) -> str | None:
+    if PlanFact.TRANSITION_POLICY not in plan.facts:
+        return "本方案未使用五年过渡期政策"
+    return None
+
+
 EDITABLE_STATES = (PlanState.DRAFT, PlanState.REVISION)
+EDITING_STATES = (*EDITABLE_STATES, PlanState.JOINT_REVIEW)
 BEFORE_JOINT_REVIEW = (PlanState.SUBMITTED, PlanState.PRE_REVIEW)
+UNTIL_JOINT_REVIEW = (*EDITABLE_STATES, *BEFORE_JOINT_REVIEW)
 MAJOR_PROJECT_STATES = (PlanState.SUBMITTED, PlanState.PRE_REVIEW, PlanState.JOINT_REVIEW, PlanState.PASSED)
 ENTITY_ONLY = "只有本项目的实施主体可以编制实施方案。"
 
@@ -151,16 +304,18 @@ PLAN = Workflow(
         Transition(
             "save",
             "保存实施方案草稿",
-            EDITABLE_STATES,
+            EDITING_STATES,
             None,
+            guards=(editable_now,),
             actor=is_plan_entity,
             actor_refusal=ENTITY_ONLY,
         ),
         Transition(
             "upload",
             "上传成果文件",
-            EDITABLE_STATES,
+            EDITING_STATES,
             None,
+            guards=(editable_now,),
             actor=is_plan_entity,
             actor_refusal=ENTITY_ONLY,
         ),
@@ -169,10 +324,47 @@ PLAN = Workflow(
             "报送实施方案",
             EDITABLE_STATES,
             PlanState.SUBMITTED,
-            guards=(has_content, has_text_deliverable, consent_recorded),
+            guards=(has_content, has_text_deliverable, submission_materials, consent_recorded),
             actor=is_plan_entity,
             actor_refusal="只有本项目的实施主体可以报送实施方案。",
             confirm="报送后将冻结为一个版本，在审查结束或退回修改前不能再修改方案。确认报送实施方案？",
+        ),
+        # 修改后同意 (issue 10 item 13): the corrected version (报批稿) is submitted during the round; staff
+        # then confirm each such opinion against it, and the opinion letter is issued on it.
+        Transition(
+            "submit_correction",
+            "报送修改后版本（报批稿）",
+            (PlanState.JOINT_REVIEW,),
+            None,
+            guards=(
+                correction_awaited,
+                differs_from_last_version,
+                has_text_deliverable,
+                submission_materials,
+                consent_recorded,
+            ),
+            actor=is_plan_entity,
+            actor_refusal="只有本项目的实施主体可以报送修改后的实施方案。",
+            confirm="报送后将冻结为新版本，供主管部门对照“修改后同意”意见确认修改。确认报送？",
+        ),
+        Transition(
+            "record_unregistered_determination",
+            "登记未登记建筑调查认定及公示",
+            UNTIL_JOINT_REVIEW,
+            None,
+            guards=(involves_unregistered,),
+            actor=is_plan_staff,
+            actor_refusal=STAFF_ONLY.format("登记未登记建筑的调查认定"),
+            confirm="确认登记区政府对未登记建筑的调查认定及公示情况？",
+        ),
+        Transition(
+            "record_transition_approval",
+            "登记过渡期政策批准",
+            (*UNTIL_JOINT_REVIEW, PlanState.JOINT_REVIEW, PlanState.PASSED),
+            None,
+            guards=(transition_policy_used,),
+            actor=is_plan_staff,
+            actor_refusal=STAFF_ONLY.format("登记过渡期政策批准"),
         ),
         Transition(
             "request_pre_review",
@@ -204,7 +396,12 @@ PLAN = Workflow(
             "提请联合审查",
             BEFORE_JOINT_REVIEW,
             PlanState.JOINT_REVIEW,
-            guards=(no_open_requests,),
+            guards=(
+                in_city_plan,
+                unregistered_determined,
+                unregistered_department_designated,
+                no_open_requests,
+            ),
             actor=is_plan_staff,
             actor_refusal=STAFF_ONLY.format("提请联合审查"),
             opens=(DEADLINE_DEPARTMENT_REVIEW,),
@@ -247,7 +444,7 @@ PLAN = Workflow(
         Transition(
             "record_city_approval",
             "登记市政府批准",
-            (PlanState.PASSED,),
+            (*MAJOR_PROJECT_STATES, PlanState.OPINION_ISSUED, PlanState.PUBLICITY, PlanState.APPROVED),
             None,
             guards=(is_major_project,),
             reason_required=True,
@@ -260,13 +457,27 @@ PLAN = Workflow(
             "出具联合审查意见",
             (PlanState.PASSED,),
             PlanState.OPINION_ISSUED,
-            guards=(city_approved,),
+            # City approval (old-building measures 第十八条) is needed before implementation, checked at
+            # works start by the permits stage, not before the opinion (issue 10 item 16).
+            guards=(transition_approval_recorded,),
             actor=is_plan_staff,
             actor_refusal=STAFF_ONLY.format("出具联合审查意见"),
             # A new opinion (after an accepted objection) cancels the land limits of the one it replaces.
             opens=(DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL),
             closes=(DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL),
-            confirm="联合审查意见出具后将编号存档，并起算2年、5年用地手续期限，不能撤回。确认出具联合审查意见？",
+            confirm="联合审查意见出具后将编号存档，并起算2年、5年用地手续期限（使用五年过渡期政策的除外），不能撤回。确认出具联合审查意见？",
+        ),
+        # 第十八条 "原则上": staff may record an extension of, or an exception to, a land limit, with the
+        # reason and the document; the audit event keeps both.
+        Transition(
+            "adjust_land_deadline",
+            "登记用地手续期限延长或例外",
+            (PlanState.OPINION_ISSUED, PlanState.PUBLICITY, PlanState.APPROVED),
+            None,
+            reason_required=True,
+            actor=is_plan_staff,
+            actor_refusal=STAFF_ONLY.format("登记用地手续期限的延长或例外"),
+            confirm="确认登记用地手续期限的延长或例外？登记后记入审计记录。",
         ),
         Transition(
             "publish",
@@ -437,6 +648,14 @@ def change_not_yet_confirmed(review, **context) -> str | None:
     return "该部门意见的修改落实情况已确认" if review.change_confirmed_at else None
 
 
+def corrected_version_submitted(review, **context) -> str | None:
+    """Issue 10 item 13: a 修改后同意 is confirmed only against a version submitted after the opinion."""
+    seen = review.reviewed_version or review.review_round.version
+    if review.review_round.plan.current_version <= seen:
+        return f"实施主体尚未报送按该部门意见修改后的新版本（报批稿，第{seen}版之后），不能确认"
+    return None
+
+
 DEPARTMENT_REVIEW = Workflow(
     name="department_review",
     state_field="decision",
@@ -459,10 +678,10 @@ DEPARTMENT_REVIEW = Workflow(
             "确认已按部门意见修改",
             (Decision.AGREE_AFTER_CHANGE,),
             None,
-            guards=(open_for_changes, still_in_round, change_not_yet_confirmed),
+            guards=(open_for_changes, still_in_round, change_not_yet_confirmed, corrected_version_submitted),
             actor=_review_staff,
             actor_refusal=STAFF_ONLY.format("确认修改落实情况"),
-            confirm="确认该部门提出的修改要求已落实？确认后该意见计为同意，不能撤回。",
+            confirm="确认实施主体报送的最新版本已落实该部门提出的修改要求？确认后该意见计为同意，不能撤回。",
         ),
         Transition(
             "remove",
@@ -586,7 +805,7 @@ PUBLIC_COMMENT = Workflow(
             CommentOutcome.ANSWERED,
             actor=_public_comment_staff,
             actor_refusal=STAFF_ONLY.format("答复公示意见"),
-            confirm="答复保存后将在公示页面公开（隐去个人信息），不能修改。确认保存答复？",
+            confirm="答复保存后不能修改；经审核公开后才在公示页面显示。确认保存答复？",
         ),
         Transition(
             "accept",
@@ -601,6 +820,57 @@ PUBLIC_COMMENT = Workflow(
     ],
 )
 
+
+def answer_awaits_publication(comment, **context) -> str | None:
+    if not comment.response:
+        return "该意见尚未答复"
+    if comment.response_published_at is not None:
+        return "答复已公开"
+    return None
+
+
+MODERATOR_ONLY = STAFF_ONLY.format("审核公示意见")
+
+# Issue 9: nothing the public wrote is public before the district's staff read it. A comment is received
+# (the commenter holds a receipt number); staff publish an edited public version or decline with a reason;
+# an answer is published the same way, once the comment itself is public.
+PUBLIC_COMMENT_MODERATION = Workflow(
+    name="public_comment_moderation",
+    state_field="moderation",
+    state_labels=dict(CommentModeration.choices),
+    transitions=[
+        Transition(
+            "publish",
+            "公开公示意见",
+            (CommentModeration.RECEIVED,),
+            CommentModeration.PUBLISHED,
+            actor=_public_comment_staff,
+            actor_refusal=MODERATOR_ONLY,
+            confirm="公开后任何人都能在公示页面读到这段文字。请确认已隐去姓名、电话、证件号、门牌等个人信息。确认公开？",
+        ),
+        Transition(
+            "decline",
+            "不予公开",
+            (CommentModeration.RECEIVED,),
+            CommentModeration.DECLINED,
+            reason_required=True,
+            actor=_public_comment_staff,
+            actor_refusal=MODERATOR_ONLY,
+            confirm="该意见将不在公示页面公开，提交人凭回执号可查到不予公开的原因。确认不予公开？",
+        ),
+        Transition(
+            "publish_answer",
+            "公开答复",
+            (CommentModeration.PUBLISHED,),
+            None,
+            guards=(answer_awaits_publication,),
+            actor=_public_comment_staff,
+            actor_refusal=MODERATOR_ONLY,
+            confirm="公开后任何人都能在公示页面读到这段答复。请确认已隐去个人信息。确认公开答复？",
+        ),
+    ],
+)
+
 WORKFLOWS = (
     PLAN,
     PLAN_START,
@@ -610,6 +880,7 @@ WORKFLOWS = (
     REVIEW_ROUND,
     PUBLICITY,
     PUBLIC_COMMENT,
+    PUBLIC_COMMENT_MODERATION,
 )
 
 

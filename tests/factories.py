@@ -33,6 +33,7 @@ ROLE_ORGANIZATION_KIND = {
     Role.LEADERSHIP: OrganizationKind.LEADERSHIP,
     Role.AUDITOR: OrganizationKind.AUDIT,
     Role.ADMINISTRATOR: OrganizationKind.CITY,
+    Role.SUPERVISION: OrganizationKind.SUPERVISION_OFFICE,
 }
 
 

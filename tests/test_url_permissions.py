@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
+from dashboard.models import InvestmentTarget
 from projects import services as intake
 from projects.models import Category, ImportBatch, IntakeOpinion, SubType
 from renewal.attachments import attach
@@ -28,16 +29,26 @@ pytestmark = pytest.mark.django_db
 REVIEWER_DEPARTMENT = DepartmentCode.DEVELOPMENT_REFORM  # always routed (第十二条（六）)
 
 # Who may use each page (DOMAIN.md §1), written out so that widening a view is a deliberate change here.
-# S staff · R reviewer · E entity · L leadership · A auditor · D administrator
+# S staff · R reviewer · E entity · L leadership · A auditor · D administrator · V supervision (督查)
 EXPECTED_ROLES = {
     "attachment_download": "SRELAD",
     "audit_list": "SAD",
     "audit_export": "SAD",
-    "calendar": "SRELAD",
-    "deadline_list": "SRELAD",
-    "home": "SRELAD",
+    "calendar": "SRELADV",
+    "dashboard:index": "SLAD",
+    "dashboard:target_edit": "SD",
+    "dashboard:targets": "SD",
+    "deadline_list": "SRELADV",
+    "home": "SRELADV",
+    "inbox": "SRELADV",
+    "job_detail": "SRELADV",
+    "job_download": "SRELADV",
+    "job_list": "SRELADV",
     "projects:admission_notice": "SRELAD",
     "projects:attachment_upload": "E",
+    "projects:catalogue": "SD",
+    "projects:city_plan": "S",
+    "projects:coordination": "E",
     "projects:import_commit": "SD",
     "projects:import_preview": "SD",
     "projects:import_upload": "SD",
@@ -49,8 +60,16 @@ EXPECTED_ROLES = {
     "projects:project_edit": "E",
     "projects:project_export": "SRELAD",
     "projects:project_list": "SRELAD",
+    "permits:line_action": "SED",
+    "permits:list": "SRELAD",
+    "permits:missing": "SRLAD",
+    "permits:month": "SRELAD",
+    "permits:works": "SRELAD",
+    "permits:works_action": "SED",
     "review:change_departments": "SD",
     "review:comment_respond": "SD",
+    "review:comment_moderate": "SD",
+    "review:moderation": "SD",
     "review:confirm_change": "SD",
     "review:department_review": "SRLAD",
     "review:expert_review": "SD",
@@ -64,9 +83,28 @@ EXPECTED_ROLES = {
     "review:plan_upload": "E",
     "review:plan_versions": "SRELAD",
     "review:pre_review_comment": "R",
-    "review:publicity_comments": "SRELAD",
+    "review:publicity_comments": "SRELADV",
     "review:request_mark": "SD",
     "review:review_inbox": "SRED",
+    "reports:downloads": "SAD",
+    "reports:downloads_export": "SAD",
+    "reports:start": "SRELAD",
+    "reports:workspace": "SAD",
+    "supervision:assign": "DV",
+    "supervision:board": "DV",
+    "supervision:export": "SLADV",
+    "supervision:import_commit": "DV",
+    "supervision:import_preview": "DV",
+    "supervision:import_upload": "DV",
+    "supervision:leaders": "SLADV",
+    "supervision:list_create": "DV",
+    "supervision:list_detail": "SLADV",
+    "supervision:list_request": "DV",
+    "supervision:my_tasks": "SRED",
+    "supervision:progress": "SREDV",
+    "supervision:task_action": "SREDV",
+    "supervision:task_create": "DV",
+    "supervision:task_detail": "SRELADV",
 }
 LETTER = {
     "S": Role.STAFF,
@@ -75,8 +113,17 @@ LETTER = {
     "L": Role.LEADERSHIP,
     "A": Role.AUDITOR,
     "D": Role.ADMINISTRATOR,
+    "V": Role.SUPERVISION,
 }
-PUBLIC_URLS = {"login", "logout", "publicity:list", "publicity:detail", "publicity:comment"}
+PUBLIC_URLS = {
+    "login",
+    "logout",
+    "publicity:list",
+    "publicity:detail",
+    "publicity:comment",
+    "publicity:received",
+    "publicity:receipt",
+}
 
 
 def walk(patterns, namespace=None):
@@ -114,6 +161,7 @@ class Sample:
             Role.LEADERSHIP: user(Role.LEADERSHIP),
             Role.AUDITOR: user(Role.AUDITOR),
             Role.ADMINISTRATOR: user(Role.ADMINISTRATOR, district_code=None),
+            Role.SUPERVISION: user(Role.SUPERVISION),
         }
         self.outsider = user(Role.STAFF, district_code="110102")
         # Outsiders of each acting role, all in 西城区: every 海淀 object is out of their scope.
@@ -121,6 +169,7 @@ class Sample:
             Role.STAFF: self.outsider,
             Role.ENTITY: user(Role.ENTITY, district_code="110102"),
             Role.REVIEWER: user(Role.REVIEWER, district_code="110102"),
+            Role.SUPERVISION: user(Role.SUPERVISION, district_code="110102"),
         }
         residential = Category.objects.get(code="residential")
         project = intake.create_draft(
@@ -175,13 +224,48 @@ class Sample:
         pre = review.return_for_revision(pre, actor=w.staff, items=["补充交通组织方案"])
         pre = review.submit(pre, actor=w.entity)
         pre = review.request_pre_review(pre, actor=w.staff, departments=[w.departments[REVIEWER_DEPARTMENT]])
+        target = InvestmentTarget.objects.create(
+            year=2026, district=w.staff.district, amount=Decimal("69"), source_document="权限测试"
+        )
+        # A supervision task of 海淀 whose units are the reviewer's department and the entity (issue 15).
+        from tests.supervision.helpers import sample_supervision
+
+        supervision_task, supervision_import = sample_supervision(
+            w, units=[w.departments[REVIEWER_DEPARTMENT], w.entity.organization]
+        )
+        # A project at 行政许可办理 with its checklist and one month's investment report (issue 11).
+        from tests.permits.helpers import sample_permits
+
+        permits_project, permit_line, investment_month = sample_permits(w)
+        # A background job is private to whoever started it: each role opens its own (done) job.
+        jobs = {role: _done_job(account) for role, account in self.users.items()}
+        own = {role: {"pk": job.pk} for role, job in jobs.items()}
+        self.own = {"job_detail": own, "job_download": own}
         self.kwargs = {
+            "job_detail": {"pk": jobs[Role.STAFF].pk},
+            "job_download": {"pk": jobs[Role.STAFF].pk},
             "attachment_download": {"pk": attachment.pk},
+            "dashboard:target_edit": {"pk": target.pk},
+            "supervision:assign": {"pk": supervision_task.pk},
+            "supervision:import_commit": {"pk": supervision_import.pk},
+            "supervision:import_preview": {"pk": supervision_import.pk},
+            "supervision:list_detail": {"pk": supervision_task.supervision_list_id},
+            "supervision:list_request": {"pk": supervision_task.supervision_list_id},
+            "supervision:progress": {"pk": supervision_task.pk},
+            "supervision:task_action": {"pk": supervision_task.pk, "action": "complete"},
+            "supervision:task_detail": {"pk": supervision_task.pk},
+            "supervision:task_create": {"pk": supervision_task.supervision_list_id},
             "projects:project_detail": {"pk": project.pk},
+            "permits:works": {"pk": permits_project.pk},
+            "permits:works_action": {"pk": permits_project.pk, "action": "start_works"},
+            "permits:line_action": {"pk": permit_line.pk, "action": "confirm"},
+            "permits:month": {"pk": investment_month.pk},
             "projects:project_edit": {"pk": project.pk},
             "projects:attachment_upload": {"pk": project.pk},
             "projects:project_action": {"pk": project.pk, "action": "admit"},
             "projects:admission_notice": {"pk": admitted.pk},
+            "projects:coordination": {"pk": project.pk},
+            "projects:catalogue": {"pk": project.pk},
             "projects:opinion": {"pk": opinion.pk},
             "projects:import_preview": {"pk": batch.pk},
             "projects:import_commit": {"pk": batch.pk},
@@ -202,7 +286,20 @@ class Sample:
             "review:history": {"pk": published.project_id},
             "review:publicity_comments": {"pk": publicity.pk},
             "review:comment_respond": {"pk": comment.pk},
+            "review:comment_moderate": {"pk": comment.pk, "action": "publish"},
         }
+
+
+def _done_job(account):
+    from django.core.files.base import ContentFile
+
+    from renewal.models import Job
+
+    job = Job.objects.create(kind="test.sample", label="权限测试任务", created_by=account, status="done")
+    job.result.save("sample.csv", ContentFile(b"a,b\n"), save=False)
+    job.result_name = "结果.csv"
+    job.save()
+    return job
 
 
 @pytest.fixture
@@ -227,7 +324,8 @@ def test_every_page_answers_each_role_as_declared(client, sample):
         post_only = "get" not in view.http_method_names or not hasattr(view, "get")
         for role, account in sample.users.items():
             client.force_login(account)
-            status = client.get(url).status_code
+            own = sample.own.get(name, {}).get(role)
+            status = client.get(reverse(name, kwargs=own) if own else url).status_code
             allowed = role in view.allowed_roles
             expected = ({405} if post_only else {200}) if allowed else {403}
             if status not in expected:
@@ -238,7 +336,11 @@ def test_every_page_answers_each_role_as_declared(client, sample):
             problems.append(f"{name} anonymous: {anonymous.status_code}, expected a redirect to login")
         if name in sample.kwargs:
             # An allowed role from another district: the object is simply not there (GET or POST).
-            role = next(r for r in (Role.STAFF, Role.ENTITY, Role.REVIEWER) if r in view.allowed_roles)
+            role = next(
+                r
+                for r in (Role.STAFF, Role.ENTITY, Role.REVIEWER, Role.SUPERVISION)
+                if r in view.allowed_roles
+            )
             client.force_login(sample.outsiders[role])
             status = (client.post(url) if post_only else client.get(url)).status_code
             if status != 404:
@@ -259,6 +361,7 @@ def test_public_pages_need_no_login(client, sample):
     for url in (
         reverse("publicity:list"),
         reverse("publicity:detail", kwargs={"pk": publicity}),
+        reverse("publicity:receipt"),
         reverse("login"),
         "/api/v1/public-notices/",
     ):
@@ -268,6 +371,7 @@ def test_public_pages_need_no_login(client, sample):
 API_LISTS = [
     "/api/v1/deadlines/",
     "/api/v1/audit-events/",
+    "/api/v1/jobs/",
     "/api/v1/projects/",
     "/api/v1/plans/",
     "/api/v1/plan-versions/",
@@ -277,6 +381,14 @@ API_LISTS = [
     "/api/v1/publicity-comments/",
     "/api/v1/intake-opinions/",
     "/api/v1/me/",
+    "/api/v1/dashboard/",
+    "/api/v1/supervision-lists/",
+    "/api/v1/supervision-tasks/",
+    "/api/v1/supervision-entries/",
+    "/api/v1/project-works/",
+    "/api/v1/permit-lines/",
+    "/api/v1/investment-months/",
+    "/api/v1/investment-reports/",
 ]
 PUBLIC_API_LISTS = ["/api/v1/public-notices/"]
 

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from projects.choices import ATTACHMENT_KINDS, GenerationMode, Opinion
-from projects.models import Category, IntakeOpinion, Project, SubType
+from projects.choices import ATTACHMENT_KINDS, GenerationMode, Opinion, Path
+from projects.models import Category, CityPlanBatch, IntakeOpinion, Project, SubType
 from projects.services import EDITABLE_FIELDS, decision_given
 from renewal.attachments import validate_upload
 from renewal.choices import OrganizationKind
@@ -68,6 +68,9 @@ class OpenDeadlineSerializer(serializers.Serializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     district = DistrictSerializer(read_only=True)
+    districts = DistrictSerializer(
+        many=True, read_only=True, help_text="跨区项目列明的各区（含牵头区）；单区项目为空"
+    )
     category = CategorySerializer(read_only=True, allow_null=True)
     sub_type = SubTypeSerializer(read_only=True, allow_null=True)
     path_label = serializers.CharField(source="get_path_display", read_only=True)
@@ -113,9 +116,24 @@ class ProjectSerializer(serializers.ModelSerializer):
             "received_on",
             "admitted_on",
             "implementation_on",
+            # Permits app (issue 11): the date the exit counts from, and the exit (Haidian guidance 五(七)).
+            "works_started_on",
+            "completion_accepted_on",
+            "library_exit_on",
             "light",
             "open_deadlines",
             "admission_notice_number",
+            # Issue 10: 跨区, 属地, the path's basis, 市级项目库 / 城市更新计划, 动态调整.
+            "districts",
+            "locality",
+            "designated_by_government",
+            "path_reason",
+            "admission_document",
+            "reported_to_city_on",
+            "city_plan_batch",
+            "removed_on",
+            "removal_reason",
+            "removal_document",
         ]
         read_only_fields = fields
 
@@ -157,7 +175,6 @@ class ApplicationSerializer(serializers.Serializer):
         required=False, help_text="涉及用地功能、建筑规模或高度调整等（联合审查办法 第二条）"
     )
     involves_public_interest = serializers.BooleanField(required=False, help_text="涉及公共利益、公共安全")
-    designated_by_government = serializers.BooleanField(required=False, help_text="区政府确定需编制实施方案")
     coordinating_entity = serializers.IntegerField(
         required=False, allow_null=True, help_text="统筹主体（本区实施主体单位）id"
     )
@@ -165,6 +182,9 @@ class ApplicationSerializer(serializers.Serializer):
         required=False, allow_blank=True, help_text="物业权利人，每行一个"
     )
     location = serializers.CharField(required=False, allow_blank=True, help_text="项目位置")
+    locality = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text="属地（街镇/园区）"
+    )
     land_area = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="用地面积（平方米）"
     )
@@ -228,6 +248,51 @@ class AdmitInputSerializer(serializers.Serializer):
 
 class ReasonInputSerializer(serializers.Serializer):
     reason = _text("原因/意见（必填）")
+
+
+class ImplementationInputSerializer(serializers.Serializer):
+    """实施条件认定 (Haidian guidance 三(二)), as the project page's form sends it (multipart/form-data)."""
+
+    reason = _text("认定意见（必填）")
+    planning_requirements = _text("规划要求（必填）")
+    function_requirements = _text("功能要求（必填）")
+    supervision_requirements = _text("监管要求（必填）")
+    confirmation = serializers.FileField(
+        required=False, allow_null=True, help_text="统筹或实施主体确认文件（尚未上传过的须上传）"
+    )
+
+    def validate_confirmation(self, upload):
+        if upload:
+            try:
+                validate_upload(upload)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.messages) from error
+        return upload
+
+
+class PathInputSerializer(serializers.Serializer):
+    path = serializers.ChoiceField(choices=Path.choices, help_text="实施路径")
+    designated = serializers.BooleanField(
+        required=False, default=False, help_text="区政府确定需编制实施方案（联审管理办法第二条(4)）"
+    )
+    reason = _text("确定理由及依据（必填）")
+
+
+class CityReportInputSerializer(serializers.Serializer):
+    reported_on = serializers.DateField(help_text="上报市级日期")
+
+
+class CityPlanInputSerializer(serializers.Serializer):
+    batch = serializers.PrimaryKeyRelatedField(
+        queryset=CityPlanBatch.objects.all(),
+        help_text="城市更新计划批次 id",
+        error_messages={"does_not_exist": "批次 {pk_value} 不存在。", "incorrect_type": "批次须以 id 表示。"},
+    )
+
+
+class RemovalInputSerializer(serializers.Serializer):
+    reason = _text("调出理由（必填）")
+    document = _text("调出依据文号（必填）")
 
 
 class MaterialInputSerializer(serializers.Serializer):

@@ -13,15 +13,20 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from projects import services
+from projects import library, services
 from projects.api.serializers import (
     AdmitInputSerializer,
     ApplicationSerializer,
+    CityPlanInputSerializer,
+    CityReportInputSerializer,
+    ImplementationInputSerializer,
     IntakeOpinionSerializer,
     MaterialInputSerializer,
     OpinionDecisionSerializer,
+    PathInputSerializer,
     ProjectSerializer,
     ReasonInputSerializer,
+    RemovalInputSerializer,
     ResubmitInputSerializer,
     RouteInputSerializer,
     SupplementInputSerializer,
@@ -65,6 +70,21 @@ def _act(step):
     )
 
 
+def _implementation(viewset, project, data):
+    return services.move_to_implementation(
+        project,
+        actor=viewset.request.user,
+        reason=data["reason"],
+        requirements={key: data[key] for key in services.IMPLEMENTATION_REQUIREMENTS},
+        confirmation=data.get("confirmation") or None,
+        request=viewset.request,
+    )
+
+
+def _path(viewset, project, data):
+    return library.set_path(project, actor=viewset.request.user, request=viewset.request, **data)
+
+
 class ProjectViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The project library ledger: the same scope, filters (`sort` for ordering) and lights as /projects/;
     the intake steps as on the project page."""
@@ -89,16 +109,38 @@ class ProjectViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnly
         ),
         ApiAction("admit", _act(services.admit), AdmitInputSerializer, "确认入库并制发入库通知书"),
         ApiAction("reject", _act(services.reject), ReasonInputSerializer, "不予入库"),
+        ApiAction("confirm", _act(services.confirm_coordination), summary="被指定的统筹主体确认担任统筹主体"),
+        ApiAction(
+            "decline",
+            _act(services.decline_coordination),
+            ReasonInputSerializer,
+            "被指定的统筹主体拒绝担任（须说明理由）",
+        ),
         ApiAction(
             "move_to_implementation",
-            _act(services.move_to_implementation),
-            ReasonInputSerializer,
-            "转入实施项目库（实施条件认定）",
+            _implementation,
+            ImplementationInputSerializer,
+            "转入实施项目库（实施条件认定：主体确认文件，规划、功能、监管要求）",
+            multipart=True,
         ),
+        # Issue 10: staff steps of the LIBRARY table (projects/library.py).
+        ApiAction("set_path", _path, PathInputSerializer, "确定实施路径（区政府确定须写明依据）"),
+        ApiAction(
+            "report_to_city", _act(library.report_to_city), CityReportInputSerializer, "上报市级项目库"
+        ),
+        ApiAction(
+            "admit_to_city_plan",
+            _act(library.admit_to_city_plan),
+            CityPlanInputSerializer,
+            "纳入城市更新计划",
+        ),
+        ApiAction("remove", _act(library.remove), RemovalInputSerializer, "调出项目库（动态调整）"),
     )
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(open_deadlines_prefetch(self.request.user))
+        return (
+            super().get_queryset().prefetch_related(open_deadlines_prefetch(self.request.user), "districts")
+        )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -119,7 +161,13 @@ class ProjectViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnly
         return super().get_serializer(*args, **kwargs)
 
     def availability(self, obj):
-        return services.project_actions(self.request.user, obj)
+        # The intake steps, and the named 统筹主体's answer to being named (intake_coordination, issue 9).
+        user = self.request.user
+        return (
+            services.project_actions(user, obj)
+            + services.INTAKE_COORDINATION.available_for(user, obj)
+            + library.LIBRARY.available_for(user, obj)
+        )
 
     @extend_schema(
         request=ApplicationSerializer,

@@ -1,17 +1,21 @@
 """Intake pages: the entity's application form, the project page with its actions, opinions, the notice."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from projects import services
+from projects import library, services
 from projects.choices import REQUIRED_INTAKE_MATERIALS, Stage
 from projects.forms import AttachmentForm, OpinionForm, ProjectForm, ReasonForm, RouteForm
 from projects.models import AdmissionNotice, IntakeOpinion, Project
 from projects.selectors import project_timeline
+from projects.views import library as library_views
 from renewal.choices import DeadlineState, Role
 from renewal.models import Attachment, Deadline
 from renewal.permissions import get_visible_or_404
@@ -159,6 +163,11 @@ class ProjectDetailView(RoleRequiredMixin, View):
         )
         user = request.user
         actions = offered(services.INTAKE, services.project_actions(user, project), project)
+        library_rows = [
+            replace(row, confirm=row.confirm.format(name=project.name)) if row.confirm else row
+            for row in library.LIBRARY.available_for(user, project)
+        ]
+        actions |= offered(library.LIBRARY, library_rows, project)
         deadlines = list(project.deadlines.all())
         open_rows = deadlines_with_lights([d for d in deadlines if d.state == DeadlineState.OPEN])
         closed = [d for d in deadlines if d.state != DeadlineState.OPEN]
@@ -188,6 +197,13 @@ class ProjectDetailView(RoleRequiredMixin, View):
             "my_opinions": services.answerable_opinions(user, project.intake_opinions.all()),
             "plan": visible_plan(project, user),
             "plan_start": plan_start(project, user),
+            "implementation_form": library_views.ImplementationForm(
+                initial={key: getattr(project, key) for key in services.IMPLEMENTATION_REQUIREMENTS}
+            )
+            if "move_to_implementation" in actions
+            else None,
+            "city_plan_missing": services.city_plan_missing(project) if project.library != "none" else None,
+            **library_views.detail_forms(project),
         }
         return render(request, "projects/project_detail.html", context)
 
@@ -270,10 +286,14 @@ PERFORM = {
     "reject": lambda request, project, text: services.reject(
         project, actor=request.user, reason=text, request=request
     ),
-    "move_to_implementation": lambda request, project, text: services.move_to_implementation(
-        project, actor=request.user, reason=text, request=request
-    ),
+    "move_to_implementation": library_views.perform_implementation,
+    **library_views.PERFORM,
 }
+
+
+def workflow_of(action: str):
+    """The table a step of the project page belongs to: INTAKE, or LIBRARY (path, city plan, removal)."""
+    return library.LIBRARY if action in library_views.PERFORM else services.INTAKE
 
 
 class ProjectActionView(RoleRequiredMixin, View):
@@ -292,13 +312,13 @@ class ProjectActionView(RoleRequiredMixin, View):
         try:
             PERFORM[action](request, project, text)
         except TransitionRefused as refusal:
-            refusal_for_role(services.INTAKE, action, request.user, project, refusal)
+            refusal_for_role(workflow_of(action), action, request.user, project, refusal)
             messages.error(request, refusal.message)
             return redirect("projects:project_detail", pk=pk)
         if action == "delete":
             messages.success(request, f"已删除草稿“{project.name}”。")
             return redirect("projects:intake_inbox")
-        messages.success(request, f"已{services.INTAKE.get(action).label}。")
+        messages.success(request, f"已{workflow_of(action).get(action).label}。")
         return redirect("projects:project_detail", pk=pk)
 
 
@@ -368,10 +388,11 @@ class IntakeInboxView(RoleRequiredMixin, View):
 
     allowed_roles = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.ADMINISTRATOR)
     INTAKE_STAGES = (Stage.DRAFT, Stage.SUBMITTED, Stage.UNDER_REVIEW, Stage.SUPPLEMENT)
+    page_size = 50
 
     def get(self, request):
         user = request.user
-        context = {"pending_opinions": [], "rows": []}
+        context = {"pending_opinions": [], "rows": [], "page": None}
         if user.role == Role.REVIEWER:
             context["pending_opinions"] = services.answerable_opinions(
                 user,
@@ -382,7 +403,7 @@ class IntakeInboxView(RoleRequiredMixin, View):
             )
         else:
             stages = self.INTAKE_STAGES if user.role == Role.ENTITY else self.INTAKE_STAGES[1:]
-            projects = list(
+            queryset = (
                 project_queryset()
                 .visible_to(user)
                 .filter(stage__in=stages)
@@ -394,11 +415,19 @@ class IntakeInboxView(RoleRequiredMixin, View):
                 )
                 .order_by("received_on", "pk")
             )
+            # A city's staff may have 14,000 pending applications (issue 16): one page is read and lit.
+            page = Paginator(queryset, self.page_size).get_page(request.GET.get("page"))
+            projects = list(page.object_list)
             rows = deadlines_with_lights([d for p in projects for d in p.deadlines.all()])
             by_project: dict[int, list] = {}
             for row in rows:
                 by_project.setdefault(row.deadline.object_id, []).append(row)
             context["rows"] = [(p, by_project.get(p.pk, [])) for p in projects]
+            context["page"] = page
         context["can_create"] = not services.filing_refusal(user)
         context["create_url"] = reverse("projects:project_create")
+        # Drafts of other organisations naming this one as 统筹主体, waiting for its answer (issue 9).
+        from projects.views.coordination import coordination_requests
+
+        context["coordination_requests"] = list(coordination_requests(user))
         return render(request, "projects/intake_inbox.html", context)

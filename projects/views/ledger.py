@@ -6,6 +6,8 @@ calendar snapshot for all deadlines shown at once (DOMAIN.md §5).
 """
 
 import tempfile
+from collections.abc import Iterable
+from copy import copy
 
 from django import forms
 from django.contrib import messages
@@ -16,11 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from projects.filtersets import ProjectFilterSet
 from projects.selectors import LEDGER_ROLES, LedgerRow, describe_light, ledger_queryset, ledger_rows
+from renewal.jobs import start_job
 from renewal.services import record_event
 from renewal.views import RoleRequiredMixin
 
@@ -117,29 +121,64 @@ YI_FORMAT = "#,##0.0000"
 DATE_FORMAT = "yyyy-mm-dd"
 
 
-def ledger_workbook(rows: list[LedgerRow], title: str) -> Workbook:
-    """Title row, header row, one row per project, a total row; dates ISO 8601, money in 万元 and 亿元."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "项目库台账"
-    sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_COLUMNS))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append([header for header, _ in EXPORT_COLUMNS])
-    for cell in sheet[2]:
+def district_label(project) -> str:
+    """The lead district, and the other districts a 跨区 project lists (issue 10 item 2)."""
+    others = [d.name for d in project.districts.all() if d.pk != project.district_id]
+    return project.district.name + (f"（跨区：{'、'.join(others)}）" if others else "")
+
+
+def _styled(sheet, number_format=None, bold=False):
+    """A prepared cell style, copied onto each cell of its column (no per-cell style lookup)."""
+    cell = WriteOnlyCell(sheet)
+    if number_format:
+        cell.number_format = number_format
+    if bold:
+        cell.font = Font(bold=True)
+    return cell._style
+
+
+def _cell(sheet, value, style):
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=value)
+    cell._style = copy(style)
+    return cell
+
+
+def ledger_workbook(rows: Iterable[LedgerRow], title: str) -> Workbook:
+    """Title row, header row, one row per project, a total row; dates ISO 8601, money in 万元 and 亿元.
+
+    Write-only and streamed (issue 16): rows may be a generator, nothing is read back from the sheet."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("项目库台账")
+    for index, (_, width) in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
+    sheet.merged_cells.add(f"A1:{get_column_letter(len(EXPORT_COLUMNS))}1")
+    heading = WriteOnlyCell(sheet, value=title)
+    heading.font = Font(bold=True, size=14)
+    heading.alignment = Alignment(horizontal="center")
+    sheet.append([heading])
+    header = []
+    for label, _ in EXPORT_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=label)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header.append(cell)
+    sheet.append(header)
+    wan, yi, day = _styled(sheet, WAN_FORMAT), _styled(sheet, YI_FORMAT), _styled(sheet, DATE_FORMAT)
     total = 0
+    count = 0
     for number, row in enumerate(rows, start=1):
         project = row.project
+        count = number
         total += project.total_investment or 0
         sheet.append(
             [
                 number,
                 project.code or None,
                 project.name,
-                project.district.name,
+                district_label(project),
                 project.category.name if project.category else None,
                 project.sub_type.name if project.sub_type else None,
                 project.get_path_display(),
@@ -147,45 +186,94 @@ def ledger_workbook(rows: list[LedgerRow], title: str) -> Workbook:
                 project.get_library_display(),
                 project.implementing_entity.name if project.implementing_entity else None,
                 project.coordinating_entity.name if project.coordinating_entity else None,
-                project.total_investment,
-                project.total_investment_yi,
-                project.received_on,
-                project.admitted_on,
+                _cell(sheet, project.total_investment, wan),
+                _cell(sheet, project.total_investment_yi, yi),
+                _cell(sheet, project.received_on, day),
+                _cell(sheet, project.admitted_on, day),
                 describe_light(row.worst) or None,
             ]
         )
-        line = sheet.max_row
-        sheet.cell(line, 12).number_format = WAN_FORMAT
-        sheet.cell(line, 13).number_format = YI_FORMAT
-        sheet.cell(line, 14).number_format = DATE_FORMAT
-        sheet.cell(line, 15).number_format = DATE_FORMAT
-    sheet.append(["合计", None, f"共{len(rows)}个项目", *[None] * 8, total, total / 10000])
-    line = sheet.max_row
-    sheet.cell(line, 12).number_format = WAN_FORMAT
-    sheet.cell(line, 13).number_format = YI_FORMAT
-    for cell in sheet[line]:
-        cell.font = Font(bold=True)
-    for index, (_, width) in enumerate(EXPORT_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A3"
+    bold = _styled(sheet, bold=True)
+    values = ["合计", None, f"共{count}个项目", *[None] * 8]
+    sheet.append(
+        [_cell(sheet, value, bold) for value in values]
+        + [
+            _cell(sheet, total, _styled(sheet, WAN_FORMAT, True)),
+            _cell(sheet, total / 10000, _styled(sheet, YI_FORMAT, True)),
+        ]
+    )
     return workbook
 
 
+def streamed_ledger_rows(queryset, chunk_size: int = 1000):
+    """Ledger rows of a `ledger_queryset`, fetched and lit a chunk at a time (one calendar snapshot each)."""
+    chunk = []
+    for project in queryset.iterator(chunk_size=chunk_size):
+        chunk.append(project)
+        if len(chunk) >= chunk_size:
+            yield from ledger_rows(chunk)
+            chunk = []
+    if chunk:
+        yield from ledger_rows(chunk)
+
+
+DIRECT_EXPORT_LIMIT = 2000  # larger ledgers are built by the ledger job, never inside a request (issue 13)
+
+
+def job_params(query) -> dict:
+    """The ledger's filters as the ledger job stores them (as the reports app's button does)."""
+    return {key: value for key, value in query.items() if key != "page" and value}
+
+
 class ProjectExportView(RoleRequiredMixin, View):
-    """The filtered, visible ledger as .xlsx; every download is written to the audit trail."""
+    """The filtered, visible ledger as .xlsx; every download is written to the audit trail.
+
+    GET serves up to DIRECT_EXPORT_LIMIT rows at once; above that it offers the background ledger job
+    (reports/jobs.py, a POST here), whose page shows the progress and serves the file when done."""
 
     allowed_roles = LEDGER_ROLES
 
-    def get(self, request):
-        user = request.user
-        filterset = ProjectFilterSet(request.GET, queryset=ledger_queryset(user), request=request)
+    def _filtered(self, request):
+        filterset = ProjectFilterSet(request.GET, queryset=ledger_queryset(request.user), request=request)
         if not filterset.is_valid():
             messages.error(request, "筛选条件有误，未导出。请按提示修改后再导出。")
-            return redirect(f"{reverse('projects:project_list')}?{request.GET.urlencode()}")
-        rows = ledger_rows(filterset.qs)
+            return None, redirect(f"{reverse('projects:project_list')}?{request.GET.urlencode()}")
+        return filterset, None
+
+    def post(self, request):
+        from reports.jobs import LEDGER_JOB
+
+        _, refused = self._filtered(request)
+        if refused is not None:
+            return refused
+        job = start_job(LEDGER_JOB, user=request.user, params=job_params(request.GET))
+        return redirect("job_detail", pk=job.pk)
+
+    def get(self, request):
+        user = request.user
+        filterset, refused = self._filtered(request)
+        if refused is not None:
+            return refused
+        count = filterset.qs.count()
+        if count > DIRECT_EXPORT_LIMIT:
+            from reports.selection import describe_filters
+
+            query = request.GET.copy()
+            query.pop("page", None)
+            return render(
+                request,
+                "projects/export_confirm.html",
+                {
+                    "count": count,
+                    "limit": DIRECT_EXPORT_LIMIT,
+                    "query": query.urlencode(),
+                    "filters": describe_filters(filterset),
+                },
+            )
+        rows = streamed_ledger_rows(filterset.qs)  # chunk by chunk: memory flat in N (issue 16)
         now = timezone.localtime()
         scope = "全市" if user.is_administrator or user.is_city_level else getattr(user.district, "name", "")
-        title = f"{scope}城市更新项目库台账（导出时间：{now:%Y-%m-%d %H:%M}，共{len(rows)}个项目）"
+        title = f"{scope}城市更新项目库台账（导出时间：{now:%Y-%m-%d %H:%M}，共{count}个项目）"
         spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
         ledger_workbook(rows, title).save(spool)
         spool.seek(0)
@@ -193,7 +281,7 @@ class ProjectExportView(RoleRequiredMixin, View):
             actor=user,
             action="ledger.export",
             action_label="导出项目库台账",
-            data={"filters": filterset.applied_filters(), "rows": len(rows)},
+            data={"filters": filterset.applied_filters(), "rows": count},
             request=request,
             district=user.district,
         )

@@ -2,12 +2,14 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from renewal.api import views
+from renewal.api.jobs import JobViewSet
 
 app_name = "renewal-api"
 
 router = DefaultRouter()
 router.register("deadlines", views.DeadlineViewSet, basename="deadline")
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
+router.register("jobs", JobViewSet, basename="job")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -2,6 +2,8 @@ from .attachments import Attachment
 from .audit import AuditEvent
 from .calendar import CalendarYear, WorkCalendarDay
 from .deadlines import Deadline
+from .jobs import Job
+from .notifications import Notification, NotificationPreference, Reminder, ReminderKind
 from .organizations import District, Organization, User
 
 __all__ = [
@@ -10,7 +12,12 @@ __all__ = [
     "CalendarYear",
     "Deadline",
     "District",
+    "Job",
+    "Notification",
+    "NotificationPreference",
     "Organization",
+    "Reminder",
+    "ReminderKind",
     "User",
     "WorkCalendarDay",
 ]

@@ -6,6 +6,8 @@ never among them, and comment texts go through review.redaction.public_text. The
 pages' forms do, with the same Chinese messages.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -25,7 +27,14 @@ from review.models import (
     RevisionRequest,
 )
 from review.modules import MODULES, clean_modules
-from review.redaction import public_response, public_text
+from review.redaction import (
+    internal_response,
+    internal_text,
+    masked_response,
+    masked_text,
+    public_response,
+    public_text,
+)
 from review.selectors import window_status
 from review.workflows import is_plan_staff
 
@@ -78,6 +87,11 @@ class PlanSerializer(serializers.ModelSerializer):
             "major_project",
             "city_approval_reference",
             "city_approved_on",
+            "unregistered_determination",
+            "unregistered_determined_on",
+            "unregistered_publicity_on",
+            "transition_approval",
+            "transition_approved_on",
             "content",
             "revision_requests",
             "created_at",
@@ -121,6 +135,8 @@ class DepartmentReviewSerializer(serializers.ModelSerializer):
             "decided_at",
             "carried_over",
             "change_confirmed_at",
+            "reviewed_version",
+            "change_confirmed_version",
             "is_active",
             "removed_reason",
             "counts_as_agreement",
@@ -149,6 +165,14 @@ class StaffCommentSerializer(serializers.ModelSerializer):
     response = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField(help_text="仅负责答复的工作人员可见")
     contact = serializers.SerializerMethodField(help_text="仅负责答复的工作人员可见")
+    receipt = serializers.SerializerMethodField(help_text="回执号，仅负责答复的工作人员可见")
+    moderation_label = serializers.CharField(source="get_moderation_display", read_only=True)
+    proposed_text = serializers.SerializerMethodField(
+        help_text="拟公开文本（自动隐去识别出的个人信息），仅负责审核的工作人员可见"
+    )
+    proposed_response = serializers.SerializerMethodField(
+        help_text="拟公开的答复（自动隐去识别出的个人信息），仅负责审核的工作人员可见"
+    )
 
     class Meta:
         model = PublicComment
@@ -165,6 +189,15 @@ class StaffCommentSerializer(serializers.ModelSerializer):
             "outcome_label",
             "response",
             "responded_at",
+            "receipt",
+            "moderation",
+            "moderation_label",
+            "published_text",
+            "decline_reason",
+            "proposed_text",
+            "published_response",
+            "response_published_at",
+            "proposed_response",
         ]
         read_only_fields = fields
 
@@ -173,16 +206,25 @@ class StaffCommentSerializer(serializers.ModelSerializer):
         return user.effective_role == Role.ADMINISTRATOR or is_plan_staff(user, comment.publicity.plan)
 
     def get_text(self, comment) -> str:
-        return comment.text if self._personal(comment) else public_text(comment)
+        return comment.text if self._personal(comment) else internal_text(comment)
 
     def get_response(self, comment) -> str:
-        return comment.response if self._personal(comment) else public_response(comment)
+        return comment.response if self._personal(comment) else internal_response(comment)
 
     def get_name(self, comment) -> str | None:
         return comment.name if self._personal(comment) else None
 
     def get_contact(self, comment) -> str | None:
         return comment.contact if self._personal(comment) else None
+
+    def get_receipt(self, comment) -> str | None:
+        return comment.receipt if self._personal(comment) else None
+
+    def get_proposed_text(self, comment) -> str | None:
+        return masked_text(comment) if self._personal(comment) else None
+
+    def get_proposed_response(self, comment) -> str | None:
+        return masked_response(comment) if self._personal(comment) else None
 
 
 # --- inputs of the workflow steps (the pages' forms, as JSON or multipart) -------------------------------
@@ -336,6 +378,51 @@ class CityApprovalInputSerializer(serializers.Serializer):
     )
 
 
+def _date(label: str, required: bool = True):
+    return serializers.DateField(
+        required=required,
+        allow_null=not required,
+        help_text=label,
+        error_messages={"required": f"请填写{label}。", "invalid": f"{label}格式应为 YYYY-MM-DD。"},
+    )
+
+
+def _document(label: str):
+    return serializers.CharField(
+        max_length=120,
+        help_text=label,
+        error_messages={"blank": f"请填写{label}。", "required": f"请填写{label}。"},
+    )
+
+
+class CorrectionInputSerializer(serializers.Serializer):
+    note = _text("修改说明（可选）")
+
+
+class UnregisteredInputSerializer(serializers.Serializer):
+    document = _document("区政府调查认定文件")
+    determined_on = _date("认定日期")
+    publicity_on = _date("公示日期")
+
+
+class TransitionApprovalInputSerializer(serializers.Serializer):
+    document = _document("过渡期政策批准文件")
+    approved_on = _date("批准日期")
+
+
+class LandDeadlineInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[("land_first_phase", "完成首期用地手续"), ("land_all", "完成全部用地手续")],
+        help_text="land_first_phase 首期用地手续（2年）/ land_all 全部用地手续（5年）",
+        error_messages={"required": "请选择用地手续期限。", "invalid_choice": "请选择用地手续期限。"},
+    )
+    new_due = _date("延长至（不填表示例外，不再适用该期限）", required=False)
+    reason = serializers.CharField(
+        help_text="原因", error_messages={"blank": "请填写原因。", "required": "请填写原因。"}
+    )
+    document = _document("依据文件")
+
+
 class IssueOpinionInputSerializer(serializers.Serializer):
     conclusion = _text("审查结论（不填则使用标准表述）")
     issued_on = serializers.DateField(
@@ -393,8 +480,24 @@ class PreReviewAnswerSerializer(serializers.Serializer):
 class CommentAnswerSerializer(serializers.Serializer):
     response = serializers.CharField(
         max_length=5000,
-        help_text="答复内容（隐去个人信息后公开）",
+        help_text="答复内容（经审核、隐去个人信息后公开）",
         error_messages={"blank": "请填写答复内容。"},
+    )
+
+
+class PublishTextSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=5000,
+        help_text="公开的文本（工作人员核对、修改后的版本）",
+        error_messages={"blank": "请填写公开文本。", "required": "请填写公开文本。"},
+    )
+
+
+class DeclineInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=1000,
+        help_text="不予公开的原因（提交人凭回执号可见）",
+        error_messages={"blank": "请填写不予公开的原因。", "required": "请填写不予公开的原因。"},
     )
 
 
@@ -402,20 +505,26 @@ class CommentAnswerSerializer(serializers.Serializer):
 
 
 class PublicCommentSerializer(serializers.Serializer):
-    """A comment as the public sees it: kind, redacted text, date and the staff's answer."""
+    """A published comment as the public sees it: kind, the text staff published, date and the published
+    answer (issue 9: nothing else of what the public wrote)."""
 
     kind = serializers.ChoiceField(choices=CommentKind.choices, read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    text = serializers.SerializerMethodField(help_text="去除个人信息后的意见内容")
+    text = serializers.SerializerMethodField(help_text="经审核公开的意见内容（已去除个人信息）")
     submitted_at = serializers.DateTimeField(read_only=True)
-    response = serializers.SerializerMethodField(help_text="工作人员答复")
-    responded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    response = serializers.SerializerMethodField(help_text="经审核公开的工作人员答复；未公开时为空")
+    responded_at = serializers.SerializerMethodField(help_text="答复公开时间；未公开时为 null")
 
     def get_text(self, comment) -> str:
         return public_text(comment)
 
     def get_response(self, comment) -> str:
         return public_response(comment)
+
+    def get_responded_at(self, comment) -> datetime.datetime | None:
+        if not public_response(comment):
+            return None
+        return serializers.DateTimeField().to_representation(comment.response_published_at)
 
 
 class IndicatorSerializer(serializers.Serializer):

@@ -16,20 +16,22 @@ from rest_framework.response import Response
 from projects.models import Project
 from renewal.api.actions import ERROR_RESPONSES, ApiAction, WorkflowActionsMixin
 from renewal.api.views import ScopedViewSetMixin
-from renewal.choices import OrganizationKind
 from renewal.models import Attachment, Organization
 from renewal.workflow import TransitionRefused
 from review import services
 from review.api.serializers import (
     CityApprovalInputSerializer,
     CommentAnswerSerializer,
+    CorrectionInputSerializer,
     DecisionInputSerializer,
+    DeclineInputSerializer,
     DeliverableInputSerializer,
     DepartmentReviewSerializer,
     DepartmentsInputSerializer,
     ExpertReviewInputSerializer,
     IssueOpinionInputSerializer,
     JointReviewInputSerializer,
+    LandDeadlineInputSerializer,
     MajorProjectInputSerializer,
     NoteInputSerializer,
     PlanCreateSerializer,
@@ -40,12 +42,16 @@ from review.api.serializers import (
     PreReviewCommentSerializer,
     PublicNoticeSerializer,
     PublishInputSerializer,
+    PublishTextSerializer,
     RemovalReasonSerializer,
     ReturnInputSerializer,
     RevisionRequestSerializer,
     StaffCommentSerializer,
     SubmitInputSerializer,
+    TransitionApprovalInputSerializer,
+    UnregisteredInputSerializer,
 )
+from review.choices import CommentModeration
 from review.models import (
     DepartmentReview,
     ImplementationPlan,
@@ -56,7 +62,15 @@ from review.models import (
     RevisionRequest,
 )
 from review.selectors import public_notices, windows_for
-from review.workflows import DEPARTMENT_REVIEW, PLAN, PRE_REVIEW, PUBLIC_COMMENT, REVISION_REQUEST
+from review.services.common import askable_departments_q
+from review.workflows import (
+    DEPARTMENT_REVIEW,
+    PLAN,
+    PRE_REVIEW,
+    PUBLIC_COMMENT,
+    PUBLIC_COMMENT_MODERATION,
+    REVISION_REQUEST,
+)
 
 
 def _step(service, **fixed):
@@ -67,13 +81,9 @@ def _step(service, **fixed):
 
 
 def _district_departments(plan, ids, field: str) -> list:
-    """The departments named by id; each must be a department of the plan's district (never a hint of
-    another district's organisations)."""
-    found = list(
-        Organization.objects.filter(
-            pk__in=set(ids), kind=OrganizationKind.DEPARTMENT, district_id=plan.project.district_id
-        )
-    )
+    """The departments named by id; each must be a department of the plan's district or a city-level one
+    (第十二条（八）), never a hint of another district's organisations."""
+    found = list(Organization.objects.filter(askable_departments_q(plan), pk__in=set(ids)))
     if len(found) != len(set(ids)):
         raise serializers.ValidationError({field: ["只能选择本区的行业主管部门。"]})
     return found
@@ -200,6 +210,30 @@ class PlanViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyMod
             "issue_opinion", _step(services.issue_opinion), IssueOpinionInputSerializer, "出具联合审查意见"
         ),
         ApiAction("publish", _publish, PublishInputSerializer, "发布公示"),
+        ApiAction(
+            "submit_correction",
+            _step(services.submit_correction),
+            CorrectionInputSerializer,
+            "报送修改后版本（报批稿，修改后同意）",
+        ),
+        ApiAction(
+            "record_unregistered_determination",
+            _step(services.record_unregistered_determination),
+            UnregisteredInputSerializer,
+            "登记未登记建筑调查认定及公示（联合审查办法 第七条）",
+        ),
+        ApiAction(
+            "record_transition_approval",
+            _step(services.record_transition_approval),
+            TransitionApprovalInputSerializer,
+            "登记过渡期政策批准",
+        ),
+        ApiAction(
+            "adjust_land_deadline",
+            _step(services.adjust_land_deadline),
+            LandDeadlineInputSerializer,
+            "登记用地手续期限延长或例外（第十八条“原则上”）",
+        ),
     )
 
     def get_queryset(self):
@@ -343,12 +377,13 @@ class StaffCommentFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = PublicComment
-        fields = ["publicity", "kind", "outcome"]
+        fields = ["publicity", "kind", "outcome", "moderation"]
 
 
 class PublicityCommentViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Comments received on the district's notices; the district's staff answer them (an accepted
-    objection sends the plan back to revision and ends the notice)."""
+    objection sends the plan back to revision and ends the notice), and publish each comment and answer
+    after reading it, or decline to publish a comment with a reason (issue 9)."""
 
     queryset = PublicComment.objects.select_related("publicity__plan__project").order_by("publicity_id", "pk")
     serializer_class = StaffCommentSerializer
@@ -359,12 +394,16 @@ class PublicityCommentViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets
             "accept",
             _step(services.respond_to_comment, accept=True),
             CommentAnswerSerializer,
-            "采纳异议并退回修改（答复同时公开）",
+            "采纳异议并退回修改（答复经审核后公开）",
         ),
+        ApiAction("publish", _step(services.publish_comment), PublishTextSerializer, "公开公示意见"),
+        ApiAction("decline", _step(services.decline_comment), DeclineInputSerializer, "不予公开"),
+        ApiAction("publish_answer", _step(services.publish_answer), PublishTextSerializer, "公开答复"),
     )
 
     def availability(self, obj):
-        return PUBLIC_COMMENT.available_for(self.request.user, obj)
+        user = self.request.user
+        return PUBLIC_COMMENT.available_for(user, obj) + PUBLIC_COMMENT_MODERATION.available_for(user, obj)
 
 
 class PublicNoticeFilterSet(django_filters.FilterSet):
@@ -385,8 +424,10 @@ class PublicNoticeViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["published_on", "ends_at"]
 
     def get_queryset(self):
+        # Only comments staff published (issue 9); their serializer shows only the published texts.
+        published = PublicComment.objects.filter(moderation=CommentModeration.PUBLISHED)
         return public_notices().prefetch_related(
-            Prefetch("comments", queryset=PublicComment.objects.order_by("submitted_at", "pk"))
+            Prefetch("comments", queryset=published.order_by("submitted_at", "pk"))
         )
 
     def get_serializer_context(self):

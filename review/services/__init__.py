@@ -9,22 +9,25 @@ Rules: 《北京市城市更新实施方案联合审查管理办法（试行）�
 from renewal.workflow import TransitionRefused
 from review.facts import derived_facts
 from review.modules import clean_module
-from review.redaction import public_response, public_text
+from review.redaction import masked_response, masked_text, public_response, public_text
 from review.services.common import PROJECT_STAGE_FOR, current_round
 from review.services.joint_review import (
     add_departments,
+    adjust_land_deadline,
     change_departments,
     complete_round_if_decided,
     confirm_change,
     issue_opinion,
     record_city_approval,
     record_decision,
+    record_transition_approval,
+    record_unregistered_determination,
     remove_department,
     routed_departments,
     set_major_project,
     start_joint_review,
 )
-from review.services.plans import save_plan, start_plan, submit, upload_deliverable
+from review.services.plans import save_plan, start_plan, submit, submit_correction, upload_deliverable
 from review.services.pre_review import (
     answer_pre_review,
     mark_request,
@@ -34,14 +37,21 @@ from review.services.pre_review import (
 )
 from review.services.publicity import (
     COMMENTS_PER_HOUR,
+    RECEIPT_LOOKUPS_PER_HOUR,
     CommentRateLimited,
+    ReceiptLookupLimited,
     client_ip,
     close_expired_publicities,
+    count_receipt_lookup,
+    decline_comment,
+    find_by_receipt,
     fingerprint,
     finish_if_possible,
     key_indicators,
     publicity_window,
     publish,
+    publish_answer,
+    publish_comment,
     respond_to_comment,
     submit_comment,
 )
@@ -52,9 +62,12 @@ __all__ = [
     "MAJOR_PROJECT_STATES",
     "PLAN",
     "PROJECT_STAGE_FOR",
+    "RECEIPT_LOOKUPS_PER_HOUR",
     "CommentRateLimited",
+    "ReceiptLookupLimited",
     "TransitionRefused",
     "add_departments",
+    "adjust_land_deadline",
     "answer_pre_review",
     "change_departments",
     "clean_module",
@@ -62,8 +75,11 @@ __all__ = [
     "close_expired_publicities",
     "complete_round_if_decided",
     "confirm_change",
+    "count_receipt_lookup",
     "current_round",
+    "decline_comment",
     "derived_facts",
+    "find_by_receipt",
     "fingerprint",
     "finish_if_possible",
     "is_plan_entity",
@@ -71,13 +87,19 @@ __all__ = [
     "issue_opinion",
     "key_indicators",
     "mark_request",
+    "masked_response",
+    "masked_text",
     "public_response",
     "public_text",
     "publicity_window",
     "publish",
+    "publish_answer",
+    "publish_comment",
     "record_city_approval",
     "record_decision",
     "record_expert_review",
+    "record_transition_approval",
+    "record_unregistered_determination",
     "remove_department",
     "request_pre_review",
     "respond_to_comment",
@@ -89,5 +111,6 @@ __all__ = [
     "start_plan",
     "submit",
     "submit_comment",
+    "submit_correction",
     "upload_deliverable",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from projects.choices import Stage
 from projects.services import move_stage
@@ -61,16 +62,30 @@ def recorded_date(day: datetime.date | None, what: str) -> datetime.date:
     return day
 
 
+def askable_departments_q(plan) -> Q:
+    """Departments a plan's review may ask: its district's, and city-level ones (no district) where the
+    matter is the city's (联合审查办法 第十二条（八） "涉及市级部门职责范围的，应提请市级部门审查")."""
+    return Q(kind=OrganizationKind.DEPARTMENT, district_id=plan.project.district_id) | Q(
+        kind=OrganizationKind.CITY, district__isnull=True
+    )
+
+
+def is_askable(organization, plan) -> bool:
+    if organization.kind == OrganizationKind.CITY:
+        return organization.district_id is None
+    return (
+        organization.kind == OrganizationKind.DEPARTMENT
+        and organization.district_id == plan.project.district_id
+    )
+
+
 def district_departments(plan: ImplementationPlan, organizations) -> list[Organization]:
-    """The departments chosen for a step; refused unless each is a department of the plan's district."""
+    """The departments chosen for a step; refused unless each is a department of the plan's district or
+    a city-level department (第十二条（八）)."""
     organizations = list(organizations)
-    wrong = [
-        o.name
-        for o in organizations
-        if o.kind != OrganizationKind.DEPARTMENT or o.district_id != plan.project.district_id
-    ]
+    wrong = [o.name for o in organizations if not is_askable(o, plan)]
     if wrong:
-        raise TransitionRefused("只能选择本区的行业主管部门：" + "、".join(wrong) + " 不符合。")
+        raise TransitionRefused("只能选择本区的行业主管部门或市级部门：" + "、".join(wrong) + " 不符合。")
     return organizations
 
 

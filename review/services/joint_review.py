@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.models import Project
+from projects.services import opinion_number
 from renewal import calendar as workdays
 from renewal.attachments import attach
 from renewal.choices import DeadlineState, OrganizationKind
@@ -39,10 +40,17 @@ from review.workflows import DEPARTMENT_REVIEW, PLAN, REVIEW_ROUND
 DECISIONS = (Decision.AGREE, Decision.AGREE_AFTER_CHANGE, Decision.DISAGREE)
 
 
+LEAD_DEPARTMENT_MATTERS = "实施方案是否符合本行业专业技术导则（项目牵头部门，第十二条（二））"
+
+
 def routed_departments(plan: ImplementationPlan) -> list[tuple[Organization, list[str]]]:
-    """Departments of the project's district that the routing table asks to review, with their matters."""
+    """Departments of the project's district that the routing table asks to review, with their matters;
+    the sub-type's lead department always (联合审查办法 第十二条（二）: the technical guidelines)."""
     facts = {PlanFact.ALWAYS, *plan.facts}
     matters: dict[str, list[str]] = {}
+    sub_type = plan.project.sub_type
+    if sub_type is not None and sub_type.lead_department:
+        matters.setdefault(sub_type.lead_department, []).append(LEAD_DEPARTMENT_MATTERS)
     for rule in RoutingRule.objects.filter(is_active=True, fact__in=facts).order_by("pk"):
         matters.setdefault(rule.department_code, []).append(rule.matters)
     organizations = Organization.objects.filter(
@@ -128,6 +136,8 @@ def start_joint_review(plan, *, actor, add=(), remove=None, all_departments=Fals
                 decided_at=earlier.decided_at if earlier else None,
                 change_confirmed_at=earlier.change_confirmed_at if earlier else None,
                 change_confirmed_by=earlier.change_confirmed_by if earlier else None,
+                reviewed_version=earlier.reviewed_version if earlier else None,
+                change_confirmed_version=earlier.change_confirmed_version if earlier else None,
             )
             if earlier is None:
                 _open_review_clock(review, actor)
@@ -231,6 +241,7 @@ def record_decision(
             raise TransitionRefused(f"“{Decision(decision).label}”须写明意见内容。", ["意见内容"])
         locked.decision, locked.text = decision, text.strip()
         locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.reviewed_version = plan.current_version  # the version this department saw (item 13)
         close_deadlines(locked, state=DeadlineState.MET, reason="已提出审查意见", actor=actor)
 
     review = DEPARTMENT_REVIEW.apply(
@@ -258,6 +269,7 @@ def confirm_change(review: DepartmentReview, *, actor, note: str = "", request=N
 
     def effects(locked):
         locked.change_confirmed_by, locked.change_confirmed_at = actor, timezone.now()
+        locked.change_confirmed_version = plan.current_version
 
     review = DEPARTMENT_REVIEW.apply(
         review,
@@ -266,7 +278,7 @@ def confirm_change(review: DepartmentReview, *, actor, note: str = "", request=N
         effects=effects,
         reason=note.strip(),
         request=request,
-        data={"plan": plan.pk},
+        data={"plan": plan.pk, "version": plan.current_version},
     )
     complete_round_if_decided(plan)
     return review
@@ -316,6 +328,9 @@ def set_major_project(plan, *, actor, major: bool, reason: str, request=None):
     def effects(locked):
         data["before"] = locked.major_project
         locked.major_project = bool(major)
+        project = Project.objects.select_for_update().get(pk=locked.project_id)
+        project.city_approval_required = bool(major)
+        project.save(update_fields=["city_approval_required", "updated_at"])
 
     return PLAN.apply(
         plan,
@@ -333,6 +348,10 @@ def record_city_approval(plan, *, actor, reference: str, approved_on, request=No
 
     def effects(locked):
         locked.city_approval_reference, locked.city_approved_on = reference.strip(), approved_on
+        # Recorded on the project too: the works-start step checks it there (old-building 第十八条).
+        project = Project.objects.select_for_update().get(pk=locked.project_id)
+        project.city_approval_document, project.city_approval_on = reference.strip(), approved_on
+        project.save(update_fields=["city_approval_document", "city_approval_on", "updated_at"])
 
     return apply_plan(
         plan,
@@ -364,8 +383,9 @@ def issue_opinion(plan, *, actor, conclusion: str = "", issued_on: datetime.date
             district=district,
             year=today.year,
             sequence=sequence,
-            number=f"{district.short_name or district.name}城更联审〔{today.year}〕{sequence}号",
+            number=opinion_number(district, today.year, sequence),
             issued_on=today,
+            version=locked.current_version,
             issued_by=actor,
             conclusion=conclusion.strip() or "经联合审查，该城市更新实施方案符合相关规定，同意按此方案实施。",
         )
@@ -381,8 +401,11 @@ def issue_opinion(plan, *, actor, conclusion: str = "", issued_on: datetime.date
             reason=f"已被新的联合审查意见（{opinion.number}）取代",
             actor=actor,
         )
-        for kind in (DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL):
-            open_deadline(project, kind=kind, start=today, responsible_organization=entity, actor=actor)
+        # 第十八条: "涉及使用过渡期政策的，按照相关规定执行" — no 2-/5-year clocks for such a plan; the
+        # transition approval was recorded instead (guard transition_approval_recorded).
+        if PlanFact.TRANSITION_POLICY not in locked.facts:
+            for kind in (DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL):
+                open_deadline(project, kind=kind, start=today, responsible_organization=entity, actor=actor)
         record_event(
             actor=actor,
             action="plan.opinion",
@@ -393,3 +416,109 @@ def issue_opinion(plan, *, actor, conclusion: str = "", issued_on: datetime.date
         )
 
     return apply_plan(plan, "issue_opinion", actor=actor, effects=effects, request=request)
+
+
+def _required_text(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise TransitionRefused(f"请填写{what}。", [what])
+    return value
+
+
+def record_unregistered_determination(
+    plan, *, actor, document: str, determined_on, publicity_on, request=None
+):
+    """联合审查办法 第七条: the district government's investigation and determination of unregistered
+    buildings and the publicity of those to be included, recorded before the joint review."""
+    document = _required_text(document, "调查认定文件")
+    if determined_on is None or publicity_on is None:
+        raise TransitionRefused("请填写认定日期和公示日期。", ["认定日期", "公示日期"])
+    determined_on = recorded_date(determined_on, "认定日期")
+    publicity_on = recorded_date(publicity_on, "公示日期")
+    if publicity_on < determined_on:
+        raise TransitionRefused("公示日期不能早于认定日期。", ["公示日期"])
+
+    def effects(locked):
+        locked.unregistered_determination = document[:120]
+        locked.unregistered_determined_on, locked.unregistered_publicity_on = determined_on, publicity_on
+
+    return apply_plan(
+        plan,
+        "record_unregistered_determination",
+        actor=actor,
+        effects=effects,
+        reason=document,
+        request=request,
+        data={"determined_on": determined_on.isoformat(), "publicity_on": publicity_on.isoformat()},
+    )
+
+
+def record_transition_approval(plan, *, actor, document: str, approved_on, request=None):
+    """Five-year transition policy (海淀指引 六(三)): the district's approval, recorded in place of the
+    第十八条 land limits ("涉及使用过渡期政策的，按照相关规定执行")."""
+    document = _required_text(document, "过渡期政策批准文件")
+    if approved_on is None:
+        raise TransitionRefused("请填写批准日期。", ["批准日期"])
+    approved_on = recorded_date(approved_on, "批准日期")
+
+    def effects(locked):
+        locked.transition_approval, locked.transition_approved_on = document[:120], approved_on
+
+    return apply_plan(
+        plan,
+        "record_transition_approval",
+        actor=actor,
+        effects=effects,
+        reason=document,
+        request=request,
+        data={"approved_on": approved_on.isoformat()},
+    )
+
+
+LAND_KINDS = (DEADLINE_LAND_FIRST_PHASE, DEADLINE_LAND_ALL)
+
+
+def adjust_land_deadline(plan, *, actor, kind: str, reason: str, document: str, new_due=None, request=None):
+    """第十八条 "原则上": staff record an extension (a later due date) or an exception (the limit no longer
+    applies) of a land limit, with the reason and the document; the audit event keeps both."""
+    from renewal.models import Deadline
+
+    if kind not in LAND_KINDS:
+        raise TransitionRefused("请选择用地手续期限。", ["期限"])
+    reason = _required_text(reason, "原因")
+    document = _required_text(document, "依据文件")
+    details = {"kind": kind, "document": document}
+
+    def effects(locked):
+        deadline = (
+            Deadline.objects.for_subject(locked.project).open().filter(kind=kind).select_for_update().first()
+        )
+        if deadline is None:
+            raise TransitionRefused("该用地手续期限未在计时，不能延长或例外。", ["期限"])
+        details["due_before"] = deadline.due_date.isoformat()
+        if new_due is None:
+            close_deadlines(
+                locked.project,
+                kinds=(kind,),
+                state=DeadlineState.CANCELLED,
+                reason=f"例外：{reason}（{document}）",
+                actor=actor,
+            )
+            details["exception"] = True
+            return
+        if new_due <= deadline.due_date:
+            raise TransitionRefused("延长后的期限应晚于原到期日。", ["延长至"])
+        deadline.due_date = new_due
+        deadline.basis = f"{deadline.basis}；延长依据：{document}"[:200]
+        deadline.save(update_fields=["due_date", "basis"])
+        details["due_after"] = new_due.isoformat()
+
+    return PLAN.apply(
+        plan,
+        "adjust_land_deadline",
+        actor=actor,
+        effects=effects,
+        reason=f"{reason}（{document}）",
+        request=request,
+        data=details,
+    )

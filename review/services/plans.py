@@ -61,6 +61,8 @@ def save_plan(
                     "实施方案报送后，“重点项目”认定由区城市更新主管部门调整。", ["重点项目"]
                 )
             locked.major_project = bool(major_project)
+            # Declared by the entity before submission; the project carries it for the works-start check.
+            Project.objects.filter(pk=locked.project_id).update(city_approval_required=bool(major_project))
         details.update(modules_changed=[BY_CODE[c].title for c in changed], facts=locked.facts)
 
     return PLAN.apply(plan, "save", actor=actor, effects=effects, request=request, data=details)
@@ -81,22 +83,40 @@ def upload_deliverable(plan: ImplementationPlan, upload, *, actor, kind: str, re
         raise TransitionRefused("；".join(error.messages), ["文件"]) from error
 
 
+def _freeze_version(locked: ImplementationPlan, *, actor, note: str) -> PlanVersion:
+    locked.current_version += 1
+    attachment_ids = list(Attachment.objects.for_object(locked).current().values_list("pk", flat=True))
+    return PlanVersion.objects.create(
+        plan=locked,
+        number=locked.current_version,
+        content=locked.content,
+        facts=locked.facts,
+        attachment_ids=attachment_ids,
+        note=note.strip(),
+        submitted_by=actor,
+    )
+
+
+def submit_correction(plan: ImplementationPlan, *, actor, note: str = "", request=None):
+    """修改后同意 (issue 10 item 13): during the round the entity submits the corrected version (报批稿);
+    staff confirm each such opinion against it and the opinion is issued on it."""
+    details = {}
+
+    def effects(locked: ImplementationPlan):
+        version = _freeze_version(locked, actor=actor, note=note or "按“修改后同意”意见修改（报批稿）")
+        details["version"] = version.number
+
+    return apply_plan(
+        plan, "submit_correction", actor=actor, effects=effects, reason=note, request=request, data=details
+    )
+
+
 def submit(plan: ImplementationPlan, *, actor, note: str = "", responses: dict | None = None, request=None):
     """Freeze a version and send it to the housing commission (联合审查办法 第六条)."""
     responses = responses or {}
 
     def effects(locked: ImplementationPlan):
-        locked.current_version += 1
-        attachment_ids = list(Attachment.objects.for_object(locked).current().values_list("pk", flat=True))
-        PlanVersion.objects.create(
-            plan=locked,
-            number=locked.current_version,
-            content=locked.content,
-            facts=locked.facts,
-            attachment_ids=attachment_ids,
-            note=note.strip(),
-            submitted_by=actor,
-        )
+        _freeze_version(locked, actor=actor, note=note)
         for item in locked.revision_requests.filter(status=RequestStatus.OPEN):
             answer = (responses.get(item.pk) or responses.get(str(item.pk)) or "").strip()
             if answer:

@@ -7,6 +7,7 @@ import datetime
 import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,11 +27,13 @@ from review.choices import (
 )
 from review.models import ImplementationPlan, PublicComment, Publicity, RevisionRequest
 from review.modules import BY_CODE
-from review.redaction import public_text, redact
+from review.receipts import new_receipt, normalise
+from review.redaction import internal_text, redact
 from review.services.common import apply_plan, recorded_date
-from review.workflows import PLAN, PUBLIC_COMMENT, PUBLICITY
+from review.workflows import PLAN, PUBLIC_COMMENT, PUBLIC_COMMENT_MODERATION, PUBLICITY
 
 COMMENTS_PER_HOUR = 5  # per visitor and notice; keeps the public form usable and unspammable
+RECEIPT_LOOKUPS_PER_HOUR = 20  # per visitor: enough for a family's comments, too few to try numbers
 
 
 class CommentRateLimited(TransitionRefused):
@@ -155,11 +158,13 @@ def submit_comment(
     text: str,
     contact: str,
     name: str = "",
+    notify_email: str = "",
     client: str = "",
     now=None,
     request=None,
 ) -> PublicComment:
-    """Anyone may comment during the window; contact details are required and never shown."""
+    """Anyone may comment during the window; contact details are required and never shown. The comment is
+    received, not public: the commenter gets a receipt number, and staff publish or decline it (issue 9)."""
     now = now or timezone.now()
     publicity = Publicity.objects.select_for_update().get(pk=publicity.pk)
     if publicity.state != PublicityState.OPEN or now > publicity.ends_at:
@@ -179,14 +184,19 @@ def submit_comment(
     )
     if client and recent.count() >= COMMENTS_PER_HOUR:
         raise CommentRateLimited("提交过于频繁，请一小时后再试。")
+    receipt = new_receipt(timezone.localtime(now).date())
+    while PublicComment.objects.filter(receipt=receipt).exists():
+        receipt = new_receipt(timezone.localtime(now).date())
     comment = PublicComment.objects.create(
         publicity=publicity,
         kind=kind,
         text=text.strip()[:5000],
         name=name.strip()[:60],
         contact=contact.strip()[:120],
+        notify_email=notify_email.strip()[:254],
         client_fingerprint=client,
         submitted_at=now,
+        receipt=receipt,
     )
     # No request: a member of the public's IP address is not kept, only the salted fingerprint.
     record_event(
@@ -248,7 +258,7 @@ def _accept_objection(comment, publicity, *, actor, answer: str, request=None) -
             plan=locked,
             raised_on_version=locked.current_version,
             source="公示异议",
-            text=f"{public_text(comment)}（答复：{answer}）",
+            text=f"{internal_text(comment)}（答复：{answer}）",
             raised_by=actor,
         )
         close_deadlines(
@@ -262,6 +272,105 @@ def _accept_objection(comment, publicity, *, actor, answer: str, request=None) -
     apply_plan(
         publicity.plan, "accept_objection", actor=actor, effects=effects, reason=answer, request=request
     )
+
+
+# --- moderation before publication (issue 9) ------------------------------------------------------
+
+
+def _moderation_data(comment, proposal: str, published: str) -> dict:
+    """What the audit event keeps of a moderation step: which comment, and whether staff changed the
+    proposal (the texts stay on the comment, not in the trail)."""
+    return {"publicity": comment.publicity_id, "edited": proposal.strip() != published}
+
+
+def publish_comment(comment: PublicComment, *, actor, text: str, request=None) -> PublicComment:
+    """Staff publish the public version they read and edited (pre-filled from review.redaction)."""
+    text = (text or "").strip()
+
+    def effects(locked):
+        if not text:
+            raise TransitionRefused("请填写公开文本。", ["公开文本"])
+        locked.published_text = text[:5000]
+        locked.moderated_by, locked.moderated_at = actor, timezone.now()
+
+    proposal = redact(comment.text, extra_terms=(comment.name, comment.contact))
+    return PUBLIC_COMMENT_MODERATION.apply(
+        comment,
+        "publish",
+        actor=actor,
+        effects=effects,
+        request=request,
+        data=_moderation_data(comment, proposal, text),
+    )
+
+
+def decline_comment(comment: PublicComment, *, actor, reason: str, request=None) -> PublicComment:
+    """Staff decline to publish a comment, saying why; the commenter reads the reason by receipt number.
+    The comment still counts as received and is still answered."""
+    reason = (reason or "").strip()[:1000]
+
+    def effects(locked):
+        locked.decline_reason = reason
+        locked.moderated_by, locked.moderated_at = actor, timezone.now()
+
+    return PUBLIC_COMMENT_MODERATION.apply(
+        comment,
+        "decline",
+        actor=actor,
+        reason=reason,
+        effects=effects,
+        request=request,
+        data={"publicity": comment.publicity_id},
+    )
+
+
+def publish_answer(comment: PublicComment, *, actor, text: str, request=None) -> PublicComment:
+    """Staff publish the public version of their answer (the answer may quote the commenter)."""
+    text = (text or "").strip()
+
+    def effects(locked):
+        if not text:
+            raise TransitionRefused("请填写公开的答复文本。", ["公开答复"])
+        locked.published_response = text[:5000]
+        locked.response_published_by, locked.response_published_at = actor, timezone.now()
+
+    proposal = redact(comment.response, extra_terms=(comment.name, comment.contact))
+    return PUBLIC_COMMENT_MODERATION.apply(
+        comment,
+        "publish_answer",
+        actor=actor,
+        effects=effects,
+        request=request,
+        data=_moderation_data(comment, proposal, text),
+    )
+
+
+class ReceiptLookupLimited(TransitionRefused):
+    """Too many receipt look-ups from one visitor within an hour (answered with HTTP 429)."""
+
+
+def count_receipt_lookup(client: str) -> None:
+    """Receipt numbers are unguessable, and the look-up is limited like the comment form so that nobody
+    tries numbers: RECEIPT_LOOKUPS_PER_HOUR per visitor (salted fingerprint), counted in the shared cache."""
+    if not client:
+        return
+    key = f"publicity:receipt-lookups:{client}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    if count > RECEIPT_LOOKUPS_PER_HOUR:
+        raise ReceiptLookupLimited("查询过于频繁，请一小时后再试。")
+
+
+def find_by_receipt(number: str) -> PublicComment | None:
+    """The comment a receipt number names, or None (also for anything that cannot be a receipt)."""
+    number = normalise(number)
+    if not number:
+        return None
+    return PublicComment.objects.filter(receipt=number).select_related("publicity__plan__project").first()
 
 
 def finish_if_possible(plan) -> bool:

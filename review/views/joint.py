@@ -20,7 +20,7 @@ from django.views import View
 from projects.models import Project
 from projects.services import housing_commission
 from renewal.attachments import validate_upload
-from renewal.choices import DeadlineState, OrganizationKind, Role
+from renewal.choices import DeadlineState, Role
 from renewal.models import Attachment, AuditEvent, Deadline, Organization
 from renewal.permissions import get_visible_or_404
 from renewal.selectors import DeadlineRow, deadlines_with_lights
@@ -49,8 +49,10 @@ from review.selectors import (
     reads_opinion_of,
     round_start_changes,
 )
+from review.services.common import askable_departments_q
+from review.views.moderation import moderation_counts
 from review.views.plans import STAFF_ROLES, plan_queryset, refuse_unless_permitted
-from review.workflows import DEPARTMENT_REVIEW, PLAN, offered
+from review.workflows import DEPARTMENT_REVIEW, PLAN, is_plan_staff, offered
 
 ALL_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
 # A department's working page is internal to the government side; entities read opinions in the history.
@@ -262,6 +264,7 @@ class ReviewInboxView(RoleRequiredMixin, View):
             context["department_rows"] = pending_department_reviews(user)
             context["pre_review_comments"] = pending_pre_review_comments(user)
             return render(request, "review/joint_inbox.html", context)
+        context["moderation"] = moderation_counts(user)  # public comments waiting to be read (issue 9)
         plans = ImplementationPlan.objects.visible_to(user).select_related("project__district")
         states = list(PlanState) if role == Role.ENTITY else list(STAFF_INBOX_STATES)
         state = request.GET.get("state", "")
@@ -410,11 +413,7 @@ class ChangeDepartmentsView(RoleRequiredMixin, View):
             remove_ids = self._ids(request.POST.getlist("remove"))
             if not add_ids and not remove_ids:
                 raise TransitionRefused("请选择要增加或移出的会签部门。")
-            add = list(
-                Organization.objects.filter(
-                    pk__in=add_ids, kind=OrganizationKind.DEPARTMENT, district_id=plan.project.district_id
-                )
-            )
+            add = list(Organization.objects.filter(askable_departments_q(plan), pk__in=add_ids))
             if len(add) != len(add_ids):
                 # Never a name of another district's organisation: only say the choice is not allowed.
                 raise TransitionRefused("只能增加本区的行业主管部门。")
@@ -534,11 +533,9 @@ class JointRoundView(RoleRequiredMixin, View):
         if manage:
             active = {r.department_id for r in current.department_reviews.all() if r.is_active}
             addable = list(
-                Organization.objects.filter(
-                    district_id=plan.project.district_id, kind=OrganizationKind.DEPARTMENT, is_active=True
-                )
+                Organization.objects.filter(askable_departments_q(plan), is_active=True)
                 .exclude(pk__in=active)
-                .order_by("name")
+                .order_by(F("district_id").asc(nulls_last=True), "name")
             )
         context = {
             "plan": plan,
@@ -552,6 +549,28 @@ class JointRoundView(RoleRequiredMixin, View):
 
 
 # --- printable documents --------------------------------------------------------------------------------
+
+
+def plan_figures(content: dict) -> list[tuple[str, str]]:
+    """The plan's own key figures for the opinion letter (issue 10 item 14), "—" where the plan has none."""
+    basic, planning = content.get("basic_info") or {}, content.get("planning") or {}
+    funding, land = content.get("funding") or {}, content.get("land") or {}
+    positioning = (content.get("positioning") or {}).get("positioning")
+
+    def amount(value, unit):
+        return f"{value} {unit}" if value not in (None, "") else "—"
+
+    return [
+        ("更新功能定位", positioning or "—"),
+        ("用地面积", amount(planning.get("land_area") or basic.get("land_area"), "平方米")),
+        ("用地性质", planning.get("land_use") or "—"),
+        ("现状建筑规模", amount(planning.get("building_scale_before"), "平方米")),
+        ("规划建筑规模", amount(planning.get("building_scale"), "平方米")),
+        ("规划建筑高度", amount(planning.get("building_height"), "米")),
+        ("土地利用方式", land.get("method") or "—"),
+        ("总投资", amount(funding.get("total"), "万元")),
+        ("其中财政资金", amount(funding.get("fiscal"), "万元")),
+    ]
 
 
 def opinion_row(viewer, review, origin_round) -> dict:
@@ -593,11 +612,19 @@ class OpinionPrintView(RoleRequiredMixin, View):
         ).order_by("pk"):
             land[deadline.kind] = deadline
         commission = housing_commission(opinion.district)
+        # The letter is issued on the version the opinion names (issue 10 item 13: after a 修改后同意, the
+        # corrected 报批稿), and prints that version's figures, not the intake's (item 14).
+        version = PlanVersion.objects.filter(plan=plan, number=opinion.version or passing.version).first()
         context = {
             "plan": plan,
             "project": plan.project,
             "opinion": opinion,
-            "version": PlanVersion.objects.filter(plan=plan, number=passing.version).first(),
+            "version": version,
+            "version_number": opinion.version or passing.version,
+            "figures": plan_figures(version.content if version else {}),
+            "uses_transition_policy": PlanFact.TRANSITION_POLICY
+            in (version.facts if version else plan.facts),
+            "staff_view": is_plan_staff(request.user, plan),
             "rows": [
                 opinion_row(request.user, r, origins.get(r.pk, passing.number))
                 for r in reviews

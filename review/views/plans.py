@@ -8,6 +8,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.views import View
 
 from projects.models import Project
 from renewal import calendar as workdays
-from renewal.choices import OrganizationKind, Role
+from renewal.choices import Role
 from renewal.models import Attachment, Organization
 from renewal.permissions import get_visible_or_404
 from renewal.views import RoleRequiredMixin
@@ -27,10 +28,12 @@ from review.facts import derived_facts
 from review.forms import (
     DELIVERABLE_KINDS,
     CityApprovalForm,
+    CorrectionForm,
     DeliverableForm,
     ExpertReviewForm,
     IssueOpinionForm,
     JointReviewForm,
+    LandDeadlineForm,
     MarkRequestForm,
     PlanForm,
     PreReviewAnswerForm,
@@ -38,6 +41,8 @@ from review.forms import (
     PublishForm,
     ReturnForRevisionForm,
     SubmitForm,
+    TransitionApprovalForm,
+    UnregisteredDeterminationForm,
 )
 from review.models import (
     DepartmentReview,
@@ -52,6 +57,7 @@ from review.models import (
 from review.modules import BY_CODE, MODULES, diff
 from review.selectors import plan_events as plan_audit_events
 from review.selectors import state_change
+from review.services.common import askable_departments_q
 from review.workflows import DEPARTMENT_REVIEW, PLAN, PRE_REVIEW, REVISION_REQUEST, offered
 
 PLAN_ROLES = (Role.STAFF, Role.REVIEWER, Role.ENTITY, Role.LEADERSHIP, Role.AUDITOR, Role.ADMINISTRATOR)
@@ -83,9 +89,10 @@ def get_plan(request, pk) -> ImplementationPlan:
 
 
 def district_departments(plan):
-    return Organization.objects.filter(
-        kind=OrganizationKind.DEPARTMENT, district_id=plan.project.district_id, is_active=True
-    ).order_by("name")
+    """The district's departments, then city-level ones (第十二条（八）)."""
+    return Organization.objects.filter(askable_departments_q(plan), is_active=True).order_by(
+        F("district_id").asc(nulls_last=True), "name"
+    )
 
 
 def show_value(spec, value):
@@ -259,6 +266,16 @@ class PlanDetailView(RoleRequiredMixin, View):
                 else None
             ),
             "city_form": CityApprovalForm() if _allowed(actions, "record_city_approval") else None,
+            "correction_form": CorrectionForm() if "submit_correction" in actions else None,
+            "unregistered_form": (
+                UnregisteredDeterminationForm()
+                if _allowed(actions, "record_unregistered_determination")
+                else None
+            ),
+            "transition_form": (
+                TransitionApprovalForm() if _allowed(actions, "record_transition_approval") else None
+            ),
+            "land_form": LandDeadlineForm() if "adjust_land_deadline" in actions else None,
             "opinion_form": IssueOpinionForm() if "issue_opinion" in actions else None,
             "publish_form": PublishForm() if "publish" in actions else None,
         }
@@ -357,7 +374,43 @@ class PlanActionView(RoleRequiredMixin, View):
         "set_major_project",
         "issue_opinion",
         "publish",
+        "submit_correction",
+        "record_unregistered_determination",
+        "record_transition_approval",
+        "adjust_land_deadline",
     )
+
+    def submit_correction(self, request, plan):
+        form = CorrectionForm(request.POST)
+        if not form.is_valid():
+            raise InvalidInput(form)
+        plan = services.submit_correction(
+            plan, actor=request.user, note=form.cleaned_data["note"], request=request
+        )
+        return f"已报送修改后版本（第{plan.current_version}版，报批稿）。"
+
+    def record_unregistered_determination(self, request, plan):
+        form = UnregisteredDeterminationForm(request.POST)
+        if not form.is_valid():
+            raise InvalidInput(form)
+        services.record_unregistered_determination(
+            plan, actor=request.user, request=request, **form.cleaned_data
+        )
+        return "已登记未登记建筑的调查认定及公示情况。"
+
+    def record_transition_approval(self, request, plan):
+        form = TransitionApprovalForm(request.POST)
+        if not form.is_valid():
+            raise InvalidInput(form)
+        services.record_transition_approval(plan, actor=request.user, request=request, **form.cleaned_data)
+        return "已登记过渡期政策批准。"
+
+    def adjust_land_deadline(self, request, plan):
+        form = LandDeadlineForm(request.POST)
+        if not form.is_valid():
+            raise InvalidInput(form)
+        services.adjust_land_deadline(plan, actor=request.user, request=request, **form.cleaned_data)
+        return "已登记用地手续期限的延长或例外。"
 
     def post(self, request, pk, action):
         if action not in self.actions:

@@ -1,7 +1,8 @@
 """Public notices (公示, no login) and the staff's page for answering the public's opinions.
 
 联合审查办法 第十一条: a plan that passed joint review is published for at least 15 working days. The
-public reads notices and comments only through review.services.public_text — never names or contacts.
+public reads only what the district's staff published (review.redaction.public_text) — never names or
+contacts; a commenter follows the comment by its receipt number (issue 9).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from renewal.workflow import TransitionRefused
 from review import services
 from review.choices import CommentKind, CommentOutcome, PublicityState
 from review.models import PublicComment, Publicity
-from review.redaction import public_response, public_text
+from review.redaction import internal_response, internal_text, public_response, public_text
 from review.selectors import public_comments, public_notices, window_status, windows_for
 from review.views.plans import refuse_unless_permitted
 from review.workflows import PUBLIC_COMMENT, is_plan_staff, offered
@@ -72,6 +73,20 @@ class PublicCommentForm(forms.Form):
         required=False,
         help_text="选填，不公开",
         error_messages={"max_length": "姓名不能超过60字。"},
+    )
+    notify_email = forms.EmailField(
+        label="答复通知邮箱",
+        required=False,
+        help_text="选填，不公开；答复公开后将发送通知",
+        error_messages={"invalid": "请填写有效的电子邮箱地址。", "max_length": "电子邮箱地址过长。"},
+    )
+
+
+class ReceiptLookupForm(forms.Form):
+    number = forms.CharField(
+        label="回执号",
+        max_length=40,
+        error_messages={"required": "请填写回执号。", "max_length": "回执号格式不正确。"},
     )
 
 
@@ -139,20 +154,67 @@ class PublicCommentView(View):
         data = form.cleaned_data
         client = services.fingerprint(services.client_ip(request), request.META.get("HTTP_USER_AGENT", ""))
         try:
-            services.submit_comment(
+            comment = services.submit_comment(
                 publicity,
                 kind=data["kind"],
                 text=data["text"],
                 contact=data["contact"],
                 name=data["name"],
+                notify_email=data["notify_email"],
                 client=client,
                 request=request,
             )
         except TransitionRefused as refusal:
             status = 429 if isinstance(refusal, services.CommentRateLimited) else 400
             return _render_detail(request, publicity, form, refusal=refusal.message, status=status)
-        messages.success(request, "感谢您的意见！我们已收到，工作人员将逐条研究并答复，答复将在本页公布。")
-        return redirect("publicity:detail", pk=publicity.pk)
+        # The receipt is shown once more after the redirect, from this visitor's own session.
+        request.session[RECEIPT_SESSION_KEY] = {"publicity": publicity.pk, "receipt": comment.receipt}
+        return redirect("publicity:received", pk=publicity.pk)
+
+
+RECEIPT_SESSION_KEY = "publicity_comment_receipt"
+
+
+class PublicCommentReceivedView(View):
+    """The confirmation page: the receipt number of the comment just sent (only in the sender's session)."""
+
+    def get(self, request, pk):
+        publicity = public_notice_or_404(pk)
+        sent = request.session.get(RECEIPT_SESSION_KEY) or {}
+        if sent.get("publicity") != publicity.pk or not sent.get("receipt"):
+            return redirect("publicity:detail", pk=publicity.pk)
+        context = {"publicity": publicity, "project": publicity.plan.project, "receipt": sent["receipt"]}
+        return render(request, "review/public_received.html", context)
+
+
+class ReceiptLookupView(View):
+    """查询意见处理情况: by receipt number, no login; limited per visitor like the comment form."""
+
+    def get(self, request):
+        if "number" not in request.GET:
+            return render(request, "review/public_receipt.html", {"form": ReceiptLookupForm()})
+        form = ReceiptLookupForm(request.GET)
+        if not form.is_valid():
+            return render(request, "review/public_receipt.html", {"form": form}, status=400)
+        client = services.fingerprint(services.client_ip(request), request.META.get("HTTP_USER_AGENT", ""))
+        try:
+            services.count_receipt_lookup(client)
+        except services.ReceiptLookupLimited as refusal:
+            context = {"form": form, "refusal": refusal.message}
+            return render(request, "review/public_receipt.html", context, status=429)
+        comment = services.find_by_receipt(form.cleaned_data["number"])
+        if comment is None:
+            context = {"form": form, "not_found": True}
+            return render(request, "review/public_receipt.html", context, status=404)
+        context = {
+            "form": form,
+            "comment": comment,
+            "project": comment.publicity.plan.project,
+            "notice_public": public_notices().filter(pk=comment.publicity_id).exists(),
+            "public_text": public_text(comment),
+            "public_response": public_response(comment),
+        }
+        return render(request, "review/public_receipt.html", context)
 
 
 # --- staff ----------------------------------------------------------------------------------------
@@ -193,8 +255,8 @@ def _render_comments(request, publicity: Publicity, *, failed=None, status=200):
         rows.append(
             {
                 "comment": comment,
-                "text": comment.text if personal else public_text(comment),
-                "response": comment.response if personal else public_response(comment),
+                "text": comment.text if personal else internal_text(comment),
+                "response": comment.response if personal else internal_response(comment),
                 "form": form,
                 "steps": steps,
             }

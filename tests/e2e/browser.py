@@ -188,3 +188,16 @@ PAINT_PROBLEMS = """([selector, checks]) => {
 def paint_problems(page, selector: str, *checks: str) -> list[str]:
     """paint_problems(page, ".badge", "background", "contrast") → what fails, one line per element."""
     return page.evaluate(PAINT_PROBLEMS, [selector, list(checks)])
+
+
+def click_nav(page, name: str) -> None:
+    """Follow a menu item as a person does: open the ☰ menu on a phone and the item's drop-down group first."""
+    link = page.locator(f"#mainnav [data-nav='{name}']")
+    toggler = page.locator("nav.navbar .navbar-toggler")
+    if toggler.is_visible() and not page.locator("#mainnav").is_visible():
+        toggler.click()
+        page.locator("#mainnav.show").wait_for()
+    if not link.is_visible():
+        group = link.locator("xpath=ancestor::li[contains(@class, 'dropdown')]/a[@data-bs-toggle='dropdown']")
+        group.click()
+    link.click()

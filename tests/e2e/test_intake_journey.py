@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from projects.choices import Stage
 from projects.models import AdmissionNotice, Project
 from renewal.demo import DEMO_PASSWORD
+from tests.e2e.browser import click_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +33,7 @@ def test_intake_journey(page, browser_watch, login, logout, live_server, tmp_pat
 
     # The entity files an application with an attachment and submits it.
     login(page, "hd_entity", DEMO_PASSWORD)
-    page.click("[data-nav='projects:intake_inbox']")
+    click_nav(page, "projects:intake_inbox")
     page.click("text=填报入库申请")
     page.fill("#id_name", NAME)
     page.select_option("#id_category", label="居住类")
@@ -65,7 +66,7 @@ def test_intake_journey(page, browser_watch, login, logout, live_server, tmp_pat
 
     # Staff route it to a department; the department agrees.
     login(page, "hd_staff", DEMO_PASSWORD)
-    page.click("[data-nav='projects:intake_inbox']")
+    click_nav(page, "projects:intake_inbox")
     page.click(f"text={NAME}")
     page.check("text=海淀区发展改革委")
     page.click("[data-action=route]")
@@ -73,7 +74,7 @@ def test_intake_journey(page, browser_watch, login, logout, live_server, tmp_pat
     logout(page)
 
     login(page, "hd_fgw", DEMO_PASSWORD)
-    page.click("[data-nav='projects:intake_inbox']")
+    click_nav(page, "projects:intake_inbox")
     page.locator("tr", has_text=NAME).locator("text=答复意见").click()
     page.check("#decision-agree")
     page.fill("#id_text", "符合区域发展定位，同意入库。")

@@ -19,6 +19,8 @@ from renewal.demo import DEMO_PASSWORD
 from renewal.models import User
 from review import services
 from review.models import PublicComment, Publicity
+from tests.e2e.browser import click_nav
+from tests.review.helpers import in_city_plan, move_to_implementation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +46,8 @@ def implementation_project():
         attach(project, SimpleUploadedFile(f"{kind}.pdf", PDF), kind=kind, actor=entity)
     intake.submit(project, actor=entity)
     intake.admit(project, actor=staff, note="区政府专题会议纪要〔2026〕20号")
-    return intake.move_to_implementation(project, actor=staff, reason="实施条件具备")
+    # 实施条件认定 with its document and requirements; the project is in the city's renewal plan (issue 10).
+    return in_city_plan(move_to_implementation(project, staff))
 
 
 def expect_state(page, text: str):
@@ -54,7 +57,7 @@ def expect_state(page, text: str):
 
 def decide(page, login, logout, username, decision, text=""):
     login(page, username, DEMO_PASSWORD)
-    page.click("[data-nav='review:review_inbox']")
+    click_nav(page, "review:review_inbox")
     page.locator("tr", has_text=NAME).locator("text=提出意见").click()
     page.check(f"#decision-{decision}")
     if text:
@@ -83,6 +86,11 @@ def test_plan_journey(page, browser_watch, new_context, login, logout, live_serv
     page.select_option("[name=kind]", "文本")
     page.set_input_files("[name=file]", str(text_file))
     page.click("[data-action=upload]")
+    # 联合审查办法 第六条: the application and the entity's licences too.
+    for kind in ("联合审查申请书", "主体资格证明"):
+        page.select_option("[name=kind]", kind)
+        page.set_input_files("[name=file]", str(text_file))
+        page.click("[data-action=upload]")
     page.click("[data-action=submit]")
     expect_state(page, "已报送")
     logout(page)
@@ -116,13 +124,15 @@ def test_plan_journey(page, browser_watch, new_context, login, logout, live_serv
     routed = {
         el.get_attribute("data-joint-department") for el in page.locator("[data-joint-department]").all()
     }
-    assert routed == {"district_government", "housing", "development_reform"}
+    # Planning reviews every plan (第十二条（三）).
+    assert routed == {"district_government", "housing", "development_reform", "planning"}
     page.click("[data-action=start_joint_review]")
     expect_state(page, "联合审查中")
     logout(page)
 
     decide(page, login, logout, "hd_gov", "agree")
     decide(page, login, logout, "hd_zjw", "agree")
+    decide(page, login, logout, "hd_planning", "agree")
     decide(page, login, logout, "hd_fgw", "disagree", "资金来源不明确，请补充财政资金安排")
 
     # The plan comes back with every opinion kept; the entity fixes it.

@@ -14,7 +14,7 @@ from projects.models import Project
 from renewal.demo import DEMO_PASSWORD
 from review.choices import PlanState
 from review.models import ImplementationPlan
-from tests.e2e.browser import DESKTOP, PHONE, paint_problems
+from tests.e2e.browser import DESKTOP, PHONE, click_nav, paint_problems
 from tests.factories import PASSWORD
 from tests.review.helpers import World
 
@@ -75,7 +75,7 @@ def test_navbar_fields_and_badges_are_painted(page, login, logout, live_server):
     looked.badges(page)
     for light in ("green", "yellow", "red"):
         expect(page.locator(f".badge[data-light={light}]").first).to_be_visible()
-    page.click("[data-nav='deadline_list']")
+    click_nav(page, "deadline_list")
     looked.badges(page)
     looked.fields(page)
     logout(page)
@@ -97,7 +97,7 @@ def test_navbar_fields_and_badges_are_painted(page, login, logout, live_server):
 
     # A department with an opinion to give: agree / disagree radios.
     login(page, "hd_fgw", DEMO_PASSWORD)
-    page.click("[data-nav='review:review_inbox']")
+    click_nav(page, "review:review_inbox")
     page.locator("a", has_text="提出意见").first.click()
     looked.fields(page)
     looked.badges(page)
@@ -133,7 +133,7 @@ def test_phone_menu_opens_and_pages_fit_the_screen(new_context, login, live_serv
 
     # A link of the opened menu leads where it says; that page fits the screen too (every role's every menu
     # page is walked at this size in test_demo_roles.py).
-    phone.click("#mainnav [data-nav='deadline_list']")
+    click_nav(phone, "deadline_list")
     expect(phone).to_have_url(f"{live_server.url}/deadlines/")
     expect(links.first).to_be_hidden()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

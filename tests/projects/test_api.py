@@ -48,6 +48,21 @@ FIELDS = {
     "light",
     "open_deadlines",
     "admission_notice_number",
+    # Permits app (issue 11).
+    "works_started_on",
+    "completion_accepted_on",
+    "library_exit_on",
+    # Issue 10: 跨区, 属地, the path's basis, 市级项目库 / 城市更新计划, 动态调整.
+    "districts",
+    "locality",
+    "designated_by_government",
+    "path_reason",
+    "admission_document",
+    "reported_to_city_on",
+    "city_plan_batch",
+    "removed_on",
+    "removal_reason",
+    "removal_document",
 }
 
 

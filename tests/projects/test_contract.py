@@ -23,6 +23,7 @@ from django.urls import reverse
 from projects import importing, services
 from projects.choices import Opinion, Stage
 from projects.models import Category, IntakeOpinion, Project, SubType
+from projects.views.intake import PROJECT_ROLES
 from renewal import audit_actions
 from renewal.choices import DepartmentCode, OrganizationKind, Role
 from renewal.models import Attachment, AuditEvent
@@ -71,7 +72,11 @@ def w(users_by_role, make_user):
         department=users[Role.REVIEWER].organization,
         housing=housing,
         lead=lead,
-        actors={**{str(role): user for role, user in users.items()}, "lead_department": lead},
+        # Every role the project page admits (the 督查 office has pages of its own).
+        actors={
+            **{str(role): user for role, user in users.items() if role in PROJECT_ROLES},
+            "lead_department": lead,
+        },
         xicheng_staff=make_user(Role.STAFF, district_code="110102"),
         other_entity=make_user(Role.ENTITY),
     )
@@ -144,7 +149,25 @@ def project_in(state, w) -> Project:
     if state == "reserve":
         return project
     assert state == "implementation"
-    return services.move_to_implementation(project, actor=w.staff, reason="实施条件已具备")
+    return implement(project, w.staff)
+
+
+REQUIREMENTS = {
+    "planning_requirements": "符合控规",
+    "function_requirements": "居住及配套",
+    "supervision_requirements": "区住建委监管",
+}
+
+
+def implement(project, user):
+    """实施条件认定 with what Haidian guidance 三(二) asks for (issue 10 item 4)."""
+    return services.move_to_implementation(
+        project,
+        actor=user,
+        reason="实施条件已具备",
+        requirements=REQUIREMENTS,
+        confirmation=pdf("主体确认文件"),
+    )
 
 
 def pending(project):
@@ -168,9 +191,7 @@ def attempts(w, project) -> dict:
         "request_supplement": lambda user: services.request_supplement(project, actor=user, items="补充明细"),
         "admit": lambda user: services.admit(project, actor=user, note="区政府专题会议纪要〔2026〕1号"),
         "reject": lambda user: services.reject(project, actor=user, reason="不符合国土空间规划"),
-        "move_to_implementation": lambda user: services.move_to_implementation(
-            project, actor=user, reason="实施条件已具备"
-        ),
+        "move_to_implementation": lambda user: implement(project, user),
     }
 
 
@@ -222,7 +243,9 @@ def test_buttons_availability_service_and_api_agree(client, w, state):
         expected = allowed | ({"decide"} if answerable else set())
         assert shown == expected, f"{state} · {name}: page shows {shown}, the table allows {expected}"
         assert {int(pk) for pk in DECIDE_LINK.findall(html)} == answerable, (state, name)
-        assert api.json() == [row.as_dict() for row in rows if row.permitted], (state, name)
+        # The API lists the other tables' steps too (统筹主体 confirmation, the LIBRARY staff steps).
+        intake_rows = [row for row in api.json() if row["name"] in STEPS]
+        assert intake_rows == [row.as_dict() for row in rows if row.permitted], (state, name)
         # A step the state allows but something is missing for is shown disabled, with the reason.
         in_state = {t.action for t in services.INTAKE.available(project)}
         for row in rows:
@@ -341,10 +364,15 @@ def test_an_application_filed_and_decided_through_the_api_reads_as_on_the_pages(
     assert stage_on_page(client, project) == "储备项目"
 
     client.force_login(w.lead)  # the lead department of 老旧小区综合整治
-    missing = post(client, project, "move_to_implementation", {"reason": ""})
+    missing = post(client, project, "move_to_implementation", {"reason": "", **REQUIREMENTS})
     assert missing.status_code == 409
     assert missing.json() == {"detail": "转入实施项目库须填写原因。", "missing": ["原因"]}
-    moved = post(client, project, "move_to_implementation", {"reason": "实施条件已具备"})
+    moved = post(
+        client,
+        project,
+        "move_to_implementation",
+        {"reason": "实施条件已具备", "confirmation": pdf("确认文件"), **REQUIREMENTS},
+    )
     assert moved.status_code == 200 and moved.json()["stage_label"] == "实施项目"
     assert stage_on_page(client, project) == "实施项目"
 
@@ -503,7 +531,10 @@ def test_move_stage_follows_the_pipeline_and_records_one_event(w):
     project = project_in("implementation", w)
     with pytest.raises(TransitionRefused) as refused:
         services.move_stage(project, stage=Stage.PUBLICITY, actor=w.entity)
-    assert refused.value.message == "项目当前处于“实施项目”阶段，不能转入“公示”阶段（可转入：实施方案编制）。"
+    assert (
+        refused.value.message
+        == "项目当前处于“实施项目”阶段，不能转入“公示”阶段（可转入：实施方案编制、行政许可办理）。"
+    )
     with pytest.raises(TransitionRefused, match="未知的项目阶段：archived"):
         services.move_stage(project, stage="archived", actor=w.entity)
     with pytest.raises(TransitionRefused, match="不能转入“储备项目”阶段"):

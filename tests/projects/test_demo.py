@@ -100,7 +100,8 @@ def test_goals_fit_each_project_and_the_draft_is_its_entitys_only(client, monkey
         if project.sub_type.category.code == "industrial" and "楼宇" in project.sub_type.name:
             assert "产业" in project.renewal_goal or "企业" in project.renewal_goal, project.name
 
-    draft = Project.objects.get(stage=Stage.DRAFT, name__startswith="【演示】")
+    # The draft of hd_entity itself (another draft only names it as 统筹主体, awaiting confirmation).
+    draft = Project.objects.get(stage=Stage.DRAFT, name__startswith="【演示】", coordination_state="")
     client.force_login(users["hd_staff"])
     ledger = client.get(reverse("projects:project_list")).content.decode()
     assert draft.name not in ledger
@@ -116,3 +117,21 @@ def test_loading_twice_creates_nothing_more(monkeypatch):
     count = Project.objects.count()
     _, output = load(monkeypatch, DAYS[0])
     assert Project.objects.count() == count and "未重复创建" in output
+
+
+@pytest.mark.django_db
+def test_demo_shows_the_library_levels_cross_district_removal_and_locality(monkeypatch, client):
+    """Issue 10: a 跨区 project, projects reported to the city and a batch, a removed project, 属地 filled."""
+    from projects.choices import Library
+
+    users, _ = load(monkeypatch, datetime.date(2026, 3, 4))
+    demo = Project.objects.filter(name__startswith="【演示】")
+    assert not demo.filter(locality="").exists()
+    cross = demo.get(code="HD-2025-KQ01")
+    assert {d.code for d in cross.districts.all()} == {"110108", "110102"}
+    assert demo.filter(reported_to_city_on__isnull=False, city_plan_batch__isnull=True).exists()
+    assert demo.filter(city_plan_batch__isnull=False).count() == 2
+    assert demo.get(stage=Stage.REMOVED).library == Library.REMOVED
+    client.force_login(users["hd_staff"])
+    page = client.get(reverse("projects:city_plan")).content.decode()
+    assert "【演示】2025年第一批" in page

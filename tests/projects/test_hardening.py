@@ -73,6 +73,8 @@ def test_coordinating_entity_must_be_an_entity_of_the_district_and_is_fixed_afte
         draft(entity, coordinating_entity=elsewhere)
     partner = OrganizationFactory(kind=OrganizationKind.ENTITY, district=district("110108"))
     project = draft(entity, coordinating_entity=partner)
+    # The named 统筹主体 confirms before the application can be submitted (issue 9).
+    project = services.confirm_coordination(project, actor=make_user(Role.ENTITY, organization=partner))
     services.submit(project, actor=entity)
     staff = make_user(Role.STAFF)
     services.request_supplement(project, actor=staff, items="补充材料")
@@ -98,7 +100,7 @@ def test_a_malformed_replacement_id_is_ignored_not_a_server_error(client, make_u
 
 def test_moving_to_the_implementation_library_needs_a_confirmed_entity(make_user):
     from projects.choices import Library, Stage
-    from projects.models import Project
+    from projects.models import Category, Project, SubType
 
     staff = make_user(Role.STAFF)
     imported = Project.objects.create(
@@ -107,6 +109,9 @@ def test_moving_to_the_implementation_library_needs_a_confirmed_entity(make_user
         name="导入项目",
         library=Library.RESERVE,
         stage=Stage.RESERVE,
+        # Catalogued under a housing-led sub-type, so the housing commission's staff are its lead department.
+        category=Category.objects.get(code="residential"),
+        sub_type=SubType.objects.get(category__code="residential", name="老旧小区综合整治"),
     )
     with pytest.raises(TransitionRefused, match="统筹主体或实施主体确认"):
         services.move_to_implementation(imported, actor=staff, reason="具备条件")

@@ -18,14 +18,15 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import TestCase
 from django.urls import reverse
 
 from projects import importing
 from projects.choices import ImportStatus, Library, Source, Stage
 from projects.models import ImportBatch, Project
 from renewal import calendar as workdays
-from renewal.choices import Role
-from renewal.models import AuditEvent
+from renewal.choices import JobStatus, Role
+from renewal.models import AuditEvent, Job
 from tests import factories
 
 TITLE = "海淀区城市更新项目入库清单（2025年）"
@@ -443,8 +444,8 @@ def test_two_thousand_rows_in_one_transaction(db, django_assert_max_num_queries)
     before_events = AuditEvent.objects.count()
 
     # Bulk inserts: a save per row would take 4,000 queries; SQLite's 999-parameter limit splits the
-    # bulk inserts into about a hundred statements, PostgreSQL needs about ten.
-    with django_assert_max_num_queries(150):
+    # bulk inserts into over a hundred statements (more as Project gains columns), PostgreSQL about ten.
+    with django_assert_max_num_queries(250):
         count, total = importing.import_rows(
             result, actor=None, library=Library.RESERVE, source_name="2000行.xlsx"
         )
@@ -590,12 +591,28 @@ def upload(client, rows=GOOD_ROWS, *, library=Library.RESERVE, name="海淀区�
     data = content if content is not None else workbook(rows)
     return client.post(
         reverse("projects:import_upload"),
-        {"file": SimpleUploadedFile(name, data), "library": library},
+        {
+            "file": SimpleUploadedFile(name, data),
+            "library": library,
+            "legal_basis": "migration",
+            "basis_number": "海城更发〔2025〕3号",
+            "basis_date": "2025-06-30",
+        },
     )
 
 
 def message_texts(response):
     return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def commit(client, batch):
+    """POST "确认导入"; the import job is queued on commit and run by the eager worker (settings_test)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("projects:import_commit", args=[batch.pk]))
+
+
+def import_job():
+    return Job.objects.get(kind=importing.IMPORT_JOB)
 
 
 @pytest.fixture
@@ -653,15 +670,19 @@ def test_web_upload_preview_commit_and_second_commit_refused(client, haidian_sta
     assert reverse("projects:import_commit", args=[batch.pk]) in html
 
     events_before = AuditEvent.objects.count()
-    commit = client.post(reverse("projects:import_commit", args=[batch.pk]))
+    response = commit(client, batch)
 
-    assert commit.status_code == 302
-    assert commit["Location"].endswith("/projects/")
-    assert commit["Location"] == reverse("projects:project_list")
-    assert "已导入 2 个项目，总投资 12.5 亿元" in message_texts(commit)
+    job = import_job()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
+    assert job.status == JobStatus.DONE and job.progress == 100 and job.result_rows == 2
+    assert job.summary["message"] == "已导入 2 个项目，总投资 12.5 亿元" and job.summary["projects"] == 2
     assert set(Project.objects.values_list("code", flat=True)) == {"HD-2025-001", "HD-2025-002"}
     assert Project.objects.get(code="HD-2025-001").total_investment == Decimal("100000.00")
-    assert AuditEvent.objects.count() == events_before + 3
+    # the import's own events (file + one per project) and the job's (start, run, finish)
+    imports = AuditEvent.objects.filter(action__in=["ledger.import", "project.import"])
+    assert imports.count() == 3
+    events_before = AuditEvent.objects.count()
     batch_event = AuditEvent.objects.get(action="ledger.import")
     assert batch_event.object_id == str(batch.pk)
     assert batch_event.district.code == HAIDIAN
@@ -669,12 +690,13 @@ def test_web_upload_preview_commit_and_second_commit_refused(client, haidian_sta
     assert batch.status == ImportStatus.COMMITTED
     assert batch.committed_at is not None
 
-    again = client.post(reverse("projects:import_commit", args=[batch.pk]))
+    again = commit(client, batch)
     assert again.status_code == 302
     assert again["Location"] == reverse("projects:import_preview", args=[batch.pk])
     assert any("不能重复导入" in text for text in message_texts(again))
     assert Project.objects.count() == 2
-    assert AuditEvent.objects.count() == events_before + 3
+    assert AuditEvent.objects.count() == events_before
+    assert Job.objects.count() == 1
 
     after = client.get(reverse("projects:import_preview", args=[batch.pk])).content.decode()
     assert "已导入" in after
@@ -705,8 +727,9 @@ def test_web_preview_lists_errors_and_offers_no_commit(client, haidian_staff):
     assert "确认导入" not in html
     before = counts()
 
-    forced = client.post(reverse("projects:import_commit", args=[batch.pk]))
+    forced = commit(client, batch)
 
+    assert not Job.objects.exists()
     assert forced["Location"] == reverse("projects:import_preview", args=[batch.pk])
     assert any("3 处错误" in text for text in message_texts(forced))
     assert counts() == before
@@ -721,10 +744,14 @@ def test_web_commit_checks_the_rows_again(client, haidian_staff):
     existing_project("HD-2025-002")  # arrived between preview and confirmation
     before = counts()
 
-    response = client.post(reverse("projects:import_commit", args=[batch.pk]))
+    response = commit(client, batch)
 
-    assert response["Location"] == reverse("projects:import_preview", args=[batch.pk])
-    assert counts() == before
+    job = import_job()
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
+    assert job.status == JobStatus.FAILED and "1 处错误，未导入任何项目" in job.error
+    assert "HD-2025-002" in job.error
+    assert Project.objects.count() == before[0]
+    assert not AuditEvent.objects.filter(action__in=["ledger.import", "project.import"]).exists()
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED
     assert batch.errors == [
@@ -738,7 +765,7 @@ def test_web_upload_into_the_implementation_library(client, haidian_staff):
     batch = ImportBatch.objects.get()
     assert batch.library == Library.IMPLEMENTATION
 
-    client.post(reverse("projects:import_commit", args=[batch.pk]))
+    commit(client, batch)
 
     assert set(Project.objects.values_list("stage", flat=True)) == {Stage.IMPLEMENTATION}
 
@@ -819,7 +846,7 @@ def test_administrator_imports_every_district_through_the_web(client, make_user)
     batch = ImportBatch.objects.get()
     assert batch.status == ImportStatus.PREVIEW
 
-    client.post(reverse("projects:import_commit", args=[batch.pk]))
+    commit(client, batch)
 
     assert Project.objects.filter(district__code=XICHENG).count() == 1
     assert Project.objects.filter(district__code=HAIDIAN).count() == 2

@@ -73,7 +73,7 @@ ACTOR_REFUSALS = {
     "resubmit": "只有本项目的实施主体可以提交补正材料。",
     "admit": "只有本区城市更新主管部门可以确认入库。",
     "reject": "只有本区城市更新主管部门可以作出不予入库决定。",
-    "move_to_implementation": "只有项目子类的牵头行业主管部门或本区城市更新主管部门可以认定实施条件。",
+    "move_to_implementation": "只有项目子类的牵头行业主管部门可以认定实施条件（城市更新主管部门仅在其为牵头部门时可以）。",
 }
 WRONG_STATE_CASES = [
     (action, stage) for action in ACTION_LABELS for stage in STAGE_LABELS if stage not in ALLOWED_FROM[action]
@@ -212,7 +212,7 @@ def project_in(stage, w, kind=OLD_COMMUNITY, **overrides) -> Project:
     if stage == Stage.RESERVE:
         return project
     assert stage == Stage.IMPLEMENTATION
-    return services.move_to_implementation(project, actor=w.staff, reason="实施条件已具备")
+    return implement(project, w.staff)
 
 
 def perform(action, project, w):
@@ -229,7 +229,26 @@ def perform(action, project, w):
         return services.admit(project, actor=w.staff, note="同意入库")
     if action == "reject":
         return services.reject(project, actor=w.staff, reason="不符合国土空间规划")
-    return services.move_to_implementation(project, actor=w.staff, reason="实施条件已具备")
+    return implement(project, w.staff)
+
+
+# 实施条件认定 (Haidian guidance 三(二)): the planning, function and supervision requirements, and the
+# 统筹/实施主体 confirmation document (issue 10 item 4).
+REQUIREMENTS = {
+    "planning_requirements": "符合控规",
+    "function_requirements": "居住及配套",
+    "supervision_requirements": "区住建委监管",
+}
+
+
+def confirmation():
+    return SimpleUploadedFile("主体确认文件.pdf", material_pdf("确认文件"))
+
+
+def implement(project, actor, reason="实施条件已具备"):
+    return services.move_to_implementation(
+        project, actor=actor, reason=reason, requirements=REQUIREMENTS, confirmation=confirmation()
+    )
 
 
 def last_event(project, action) -> AuditEvent:
@@ -553,7 +572,7 @@ def test_route_refused_without_departments_or_with_another_districts_department(
     with pytest.raises(TransitionRefused, match="请至少选择一个行业主管部门"):
         services.route(project, actor=w.staff, departments=[])
     xicheng_planning = department(DepartmentCode.PLANNING, XICHENG)
-    with pytest.raises(TransitionRefused, match="只能分送本区的行业主管部门：西城规划自然资源分局"):
+    with pytest.raises(TransitionRefused, match=f"只能分送本区的行业主管部门：{xicheng_planning.name}"):
         services.route(project, actor=w.staff, departments=[xicheng_planning])
     login(client, w.staff)
     html = html_of(client.post(action_url(project, "route"), {"departments": []}, follow=True))
@@ -890,14 +909,14 @@ def test_reject_needs_a_reason(client, w):
 def test_staff_moves_a_reserve_project_to_implementation(w, clock):
     project = project_in(Stage.RESERVE, w)
     clock(datetime.date(2026, 3, 10))
-    project = services.move_to_implementation(project, actor=w.staff, reason="实施条件已具备")
+    project = implement(project, w.staff)
     project.refresh_from_db()
     assert project.stage == Stage.IMPLEMENTATION and project.library == Library.IMPLEMENTATION
     assert project.implementation_on == datetime.date(2026, 3, 10)
     event = last_event(project, "intake.move_to_implementation")
     assert (event.from_state, event.to_state) == (Stage.RESERVE, Stage.IMPLEMENTATION)
     with pytest.raises(TransitionRefused, match="须填写原因"):
-        services.move_to_implementation(project_in(Stage.RESERVE, w), actor=w.staff, reason="")
+        implement(project_in(Stage.RESERVE, w), w.staff, reason="")
 
 
 @pytest.mark.parametrize(
@@ -915,10 +934,12 @@ def test_only_the_lead_department_reviewer_moves_to_implementation(client, w, ma
     lead_reviewer = make_user(Role.REVIEWER, organization=known.get(lead) or department(lead))
 
     with pytest.raises(TransitionRefused) as refused:
-        services.move_to_implementation(project, actor=not_lead, reason="实施条件已具备")
+        implement(project, not_lead)
     assert refused.value.message == ACTOR_REFUSALS["move_to_implementation"]
     login(client, not_lead)
-    response = client.post(action_url(project, "move_to_implementation"), {"reason": "实施条件已具备"})
+    response = client.post(
+        action_url(project, "move_to_implementation"), {"reason": "实施条件已具备", **REQUIREMENTS}
+    )
     assert response.status_code == 403
     project.refresh_from_db()
     assert project.stage == Stage.RESERVE
@@ -926,7 +947,7 @@ def test_only_the_lead_department_reviewer_moves_to_implementation(client, w, ma
     login(client, lead_reviewer)
     response = client.post(
         action_url(project, "move_to_implementation"),
-        {"reason": "规划、功能业态及监管要求基本明确"},
+        {"reason": "规划、功能业态及监管要求基本明确", "confirmation": confirmation(), **REQUIREMENTS},
         follow=True,
     )
     assert "已转入实施项目库" in html_of(response)
@@ -941,7 +962,7 @@ def test_lead_department_of_another_district_gets_404(client, w, make_user):
     xicheng_housing = department(DepartmentCode.HOUSING, XICHENG)
     reviewer = make_user(Role.REVIEWER, organization=xicheng_housing)
     with pytest.raises(TransitionRefused) as refused:
-        services.move_to_implementation(project, actor=reviewer, reason="x")
+        implement(project, reviewer, reason="x")
     assert refused.value.message == ACTOR_REFUSALS["move_to_implementation"]
     login(client, reviewer)
     assert client.post(action_url(project, "move_to_implementation"), {"reason": "x"}).status_code == 404
@@ -1077,7 +1098,10 @@ def test_intake_end_to_end_through_the_views(client, w):
     assert project.stage == Stage.RESERVE
 
     login(client, w.housing_reviewer)  # lead department of 老旧小区综合整治
-    client.post(action_url(project, "move_to_implementation"), {"reason": "实施条件已具备"})
+    client.post(
+        action_url(project, "move_to_implementation"),
+        {"reason": "实施条件已具备", "confirmation": confirmation(), **REQUIREMENTS},
+    )
     project.refresh_from_db()
     assert project.stage == Stage.IMPLEMENTATION
     actions = list(

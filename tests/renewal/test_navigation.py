@@ -61,7 +61,7 @@ def test_the_admin_site_is_in_the_menu_only_for_who_may_sign_in_to_it(client, ma
 def test_every_navigation_entry_names_an_installed_page():
     from django.urls import reverse
 
-    for label, name, _roles in NAVIGATION:
+    for label, name, _roles, _group in NAVIGATION:
         assert reverse(name), label
 
 

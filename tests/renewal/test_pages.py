@@ -18,6 +18,7 @@ HEADINGS = {
     Role.LEADERSHIP: "领导驾驶舱",
     Role.AUDITOR: "审计监督工作台",
     Role.ADMINISTRATOR: "系统管理",
+    Role.SUPERVISION: "督查工作台",
 }
 
 

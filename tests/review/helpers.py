@@ -1,26 +1,76 @@
 """Builders for review tests: an implementation-library project on the joint-review path, its plan."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from projects import services as intake
 from projects.choices import REQUIRED_INTAKE_MATERIALS
-from projects.models import Category, SubType
+from projects.models import Category, CityPlanBatch, Project, SubType
 from renewal.attachments import attach
 from renewal.choices import DepartmentCode, OrganizationKind, Role
 from review import services
-from review.choices import Decision, DeliverableKind
-from review.models import DepartmentReview
+from review.choices import Decision, DeliverableKind, PlanFact
+from review.models import DepartmentReview, RoutingRule
 from tests.factories import OrganizationFactory, district, user
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
+def move_to_implementation(project, actor):
+    """实施条件认定 (Haidian guidance 三(二)): the confirmation document and the three requirements."""
+    return intake.move_to_implementation(
+        project,
+        actor=actor,
+        reason="实施条件具备",
+        requirements={
+            "planning_requirements": "符合街区控规",
+            "function_requirements": "居住及配套",
+            "supervision_requirements": "区住建委监管",
+        },
+        confirmation=SimpleUploadedFile("主体确认文件.pdf", PDF),
+    )
+
+
+def in_city_plan(project):
+    """Joint review measures 第二条、第五条: the project is in a batch of the city's renewal plan."""
+    batch, _ = CityPlanBatch.objects.get_or_create(
+        name="2026年第一批",
+        defaults={
+            "document_number": "京城更计〔2026〕1号",
+            "approved_on": datetime.date(2026, 3, 1),
+            "approving_body": "北京市城市更新专项小组",
+        },
+    )
+    Project.objects.filter(pk=project.pk).update(
+        reported_to_city_on=datetime.date(2026, 2, 1), city_plan_batch=batch
+    )
+    project.refresh_from_db()
+    return project
+
+
+def attach_submission(plan, entity, kinds=None):
+    """The materials 联合审查办法 第六条 asks for: the plan text, the application and the licences."""
+    for kind in kinds or (DeliverableKind.TEXT, DeliverableKind.APPLICATION, DeliverableKind.LICENCE):
+        attach(plan, SimpleUploadedFile(f"{kind}.pdf", PDF), kind=kind, actor=entity)
+
+
 class World:
     """Staff, an entity, and one reviewer per department of 海淀区 (all departments the routing may ask)."""
 
-    def __init__(self, district_code="110108"):
+    def __init__(self, district_code="110108", planning_always=False):
+        """planning_always=False: these tests' administrator has switched off the "planning reviews every
+        plan" rule (第十二条（三）, seeded by review migration 0011), so a plain plan goes to three departments;
+        the department for unregistered buildings is the one the district designated (区城市管理委)."""
+        RoutingRule.objects.filter(fact=PlanFact.ALWAYS, department_code=DepartmentCode.PLANNING).update(
+            is_active=planning_always
+        )
+        RoutingRule.objects.update_or_create(
+            fact=PlanFact.UNREGISTERED_BUILDINGS,
+            department_code=DepartmentCode.URBAN_MANAGEMENT,
+            defaults={"is_active": True, "matters": "未登记建筑物处理（区政府指定部门，第十二条（七））"},
+        )
         place = district(district_code)
         self.staff = user(Role.STAFF, district_code=district_code)
         self.entity = user(Role.ENTITY, district_code=district_code)
@@ -53,7 +103,8 @@ class World:
             attach(project, SimpleUploadedFile(f"{kind}.pdf", PDF), kind=kind, actor=self.entity)
         intake.submit(project, actor=self.entity)
         intake.admit(project, actor=self.staff, note="区政府专题会议纪要〔2026〕1号")
-        return intake.move_to_implementation(project, actor=self.staff, reason="实施条件具备")
+        project = move_to_implementation(project, self.staff)
+        return in_city_plan(project)
 
     def submitted_plan(self, project=None, modules=None, facts=()):
         project = project or self.implementation_project()
@@ -65,7 +116,7 @@ class World:
             "funding": {"total": "50000", "fiscal": "12000"},
         }
         plan = services.save_plan(plan, actor=self.entity, modules=modules, facts=list(facts))
-        attach(plan, SimpleUploadedFile("方案文本.pdf", PDF), kind=DeliverableKind.TEXT, actor=self.entity)
+        attach_submission(plan, self.entity)
         return services.submit(plan, actor=self.entity, note="首次报送")
 
     def reviewer_of(self, review):
@@ -118,10 +169,22 @@ class World:
     def passed_plan(self, project=None, major_project=False):
         """A plan every routed department agreed to in the first round (state PASSED)."""
         plan = self.draft_plan(project, major_project=major_project)
-        attach(plan, SimpleUploadedFile("方案文本.pdf", PDF), kind=DeliverableKind.TEXT, actor=self.entity)
+        attach_submission(plan, self.entity)
         plan = services.submit(plan, actor=self.entity, note="首次报送")
         plan = services.start_joint_review(plan, actor=self.staff)
         for review in DepartmentReview.objects.filter(review_round__plan=plan, decision=Decision.PENDING):
             services.record_decision(review, actor=self.reviewer_of(review), decision=Decision.AGREE, text="")
         plan.refresh_from_db()
         return plan
+
+
+def submit_correction(world, plan, change="按部门意见修改"):
+    """修改后同意 (issue 10 item 13): the entity edits the plan and submits the corrected version (报批稿)
+    during the round, so staff can confirm the change against it."""
+    from review.models import ImplementationPlan
+
+    plan = ImplementationPlan.objects.get(pk=plan.pk)
+    content = dict(plan.content)
+    content["phasing"] = {**(content.get("phasing") or {}), "organisation": change}
+    plan = services.save_plan(plan, actor=world.entity, modules=content, facts=list(plan.declared_facts))
+    return services.submit_correction(plan, actor=world.entity, note=change)

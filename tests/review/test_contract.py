@@ -21,7 +21,6 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from renewal import audit_actions
-from renewal.attachments import attach
 from renewal.choices import DepartmentCode, Role
 from renewal.models import AuditEvent
 from review import services
@@ -33,13 +32,14 @@ from review.workflows import (
     PLAN_START,
     PRE_REVIEW,
     PUBLIC_COMMENT,
+    PUBLIC_COMMENT_MODERATION,
     PUBLICITY,
     REVISION_REQUEST,
     WORKFLOWS,
 )
 from tests.contract import accepts
 from tests.factories import user
-from tests.review.helpers import PDF, World
+from tests.review.helpers import PDF, World, attach_submission, submit_correction
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +205,41 @@ PLAN_STEPS = {
     "publish": Step(
         plan_url, 'data-action="publish"', lambda w, plan, who: services.publish(plan, actor=who)
     ),
+    "submit_correction": Step(
+        plan_url,
+        'data-action="submit_correction"',
+        lambda w, plan, who: services.submit_correction(plan, actor=who, note="已按意见修改"),
+    ),
+    "record_unregistered_determination": Step(
+        plan_url,
+        'data-action="record_unregistered_determination"',
+        lambda w, plan, who: services.record_unregistered_determination(
+            plan,
+            actor=who,
+            document="海淀区政府未登记建筑认定〔2026〕3号",
+            determined_on=datetime.date(2026, 2, 2),
+            publicity_on=datetime.date(2026, 2, 10),
+        ),
+    ),
+    "record_transition_approval": Step(
+        plan_url,
+        'data-action="record_transition_approval"',
+        lambda w, plan, who: services.record_transition_approval(
+            plan, actor=who, document="海政函〔2026〕8号", approved_on=datetime.date(2026, 2, 2)
+        ),
+    ),
+    "adjust_land_deadline": Step(
+        plan_url,
+        'data-action="adjust_land_deadline"',
+        lambda w, plan, who: services.adjust_land_deadline(
+            plan,
+            actor=who,
+            kind="land_first_phase",
+            new_due=datetime.date(2029, 6, 30),
+            reason="征地补偿协商延长",
+            document="海政函〔2026〕9号",
+        ),
+    ),
 }
 # Steps of a table that the portal takes by itself (no person is ever offered them) …
 SYSTEM_STEPS = {
@@ -282,6 +317,36 @@ PUBLIC_COMMENT_STEPS = {
         row=lambda comment: rf'<tr class="no-print" data-respond="{comment.pk}">.*?</tr>',
     ),
 }
+
+
+def moderation_url(queue):
+    return lambda comment: reverse("review:moderation") + f"?queue={queue}"
+
+
+def moderation_row(comment):
+    return rf'data-moderate="{comment.pk}".*?(?:data-moderate=|\Z)'
+
+
+PUBLIC_COMMENT_MODERATION_STEPS = {
+    "publish": Step(
+        moderation_url("received"),
+        'data-action="publish-comment"',
+        lambda w, comment, who: services.publish_comment(comment, actor=who, text="公开文本"),
+        row=moderation_row,
+    ),
+    "decline": Step(
+        moderation_url("received"),
+        'data-action="decline-comment"',
+        lambda w, comment, who: services.decline_comment(comment, actor=who, reason="含有他人隐私"),
+        row=moderation_row,
+    ),
+    "publish_answer": Step(
+        moderation_url("answers"),
+        'data-action="publish-answer"',
+        lambda w, comment, who: services.publish_answer(comment, actor=who, text="公开的答复"),
+        row=moderation_row,
+    ),
+}
 PLAN_START_STEPS = {
     "start": Step(
         lambda project: reverse("projects:project_detail", args=[project.pk]),
@@ -295,6 +360,7 @@ STEPS = {
     "pre_review": (PRE_REVIEW_STEPS, "pre-review-comments"),
     "revision_request": (REVISION_REQUEST_STEPS, "revision-requests"),
     "public_comment": (PUBLIC_COMMENT_STEPS, "publicity-comments"),
+    "public_comment_moderation": (PUBLIC_COMMENT_MODERATION_STEPS, "publicity-comments"),
     "plan_start": (PLAN_START_STEPS, None),  # a plan is created by POST /api/v1/plans/ (tested below)
 }
 
@@ -353,8 +419,44 @@ def draft(world):
 
 def draft_with_text(world):
     plan = world.draft_plan()
-    attach(plan, pdf("方案文本"), kind=DeliverableKind.TEXT, actor=world.entity)
+    attach_submission(plan, world.entity)
     return plan
+
+
+def awaiting_correction(world):
+    """A department agreed after change; the entity has edited the plan and may submit the 报批稿."""
+    plan = joint_review(world)
+    review = DepartmentReview.objects.get(
+        review_round__plan=plan, department=world.departments[DepartmentCode.HOUSING]
+    )
+    services.record_decision(
+        review,
+        actor=world.reviewers[DepartmentCode.HOUSING],
+        decision=Decision.AGREE_AFTER_CHANGE,
+        text="补充停车",
+    )
+    plan = ImplementationPlan.objects.get(pk=plan.pk)
+    content = dict(plan.content, phasing={"phases": "两期实施，增设停车位"})
+    return services.save_plan(plan, actor=world.entity, modules=content, facts=list(plan.declared_facts))
+
+
+def unregistered(world):
+    modules = {
+        "basic_info": {"renewal_type": "区域综合性", "scope": "学院路街道片区"},
+        "unregistered": {"involved": True, "area": "320"},
+    }
+    return world.submitted_plan(modules=modules)
+
+
+def transition_passed(world):
+    plan = world.draft_plan(
+        modules={"basic_info": {"renewal_type": "区域综合性"}, "land": {"method": "五年过渡期"}}
+    )
+    attach_submission(plan, world.entity)
+    plan = services.start_joint_review(services.submit(plan, actor=world.entity), actor=world.staff)
+    for review in DepartmentReview.objects.filter(review_round__plan=plan, decision=Decision.PENDING):
+        services.record_decision(review, actor=world.reviewer_of(review), decision=Decision.AGREE, text="")
+    return ImplementationPlan.objects.get(pk=plan.pk)
 
 
 def pre_review(world):
@@ -392,6 +494,9 @@ PLAN_STATES = {
     "revision": revision,
     "resubmitted": resubmitted,
     "joint_review": joint_review,
+    "awaiting_correction": awaiting_correction,
+    "unregistered": unregistered,
+    "transition_passed": transition_passed,
     "passed": lambda world: world.passed_plan(),
     "passed_major": passed_major,
     "opinion_issued": lambda world: world.opinion_issued_plan(),
@@ -508,6 +613,33 @@ def test_public_comment_steps_agree(world, request):
     check(PUBLIC_COMMENT, {"after_withdrawal": later}, world, everyone)
 
 
+def test_public_comment_moderation_steps_agree(world, request):
+    """Issue 9: publishing, declining and publishing the answer agree on the moderation page, the table,
+    the service and the API, for every role and the staff of another district."""
+    publicity = world.publicity()
+    during = publicity.starts_at + datetime.timedelta(hours=9)
+
+    def comment(kind, text):
+        return services.submit_comment(publicity, kind=kind, text=text, contact="13800001111", now=during)
+
+    received = comment(CommentKind.OBJECTION, "遮挡日照")
+    published = services.publish_comment(
+        comment(CommentKind.SUGGESTION, "增设座椅"), actor=world.staff, text="增设座椅"
+    )
+    answered = services.publish_comment(comment(CommentKind.SUPPORT, "支持"), actor=world.staff, text="支持")
+    answered = services.respond_to_comment(answered, actor=world.staff, response="感谢支持")
+    declined = services.decline_comment(
+        comment(CommentKind.OBJECTION, "广告"), actor=world.staff, reason="广告"
+    )
+    everyone = people(world, request, world.reviewers[ROUTED])
+    check(
+        PUBLIC_COMMENT_MODERATION,
+        {"received": received, "published": published, "answered": answered, "declined": declined},
+        world,
+        everyone,
+    )
+
+
 def test_accepting_an_objection_is_offered_only_with_the_steps_it_drives(world, request):
     publicity = world.publicity()
     objection = services.submit_comment(
@@ -567,7 +699,10 @@ def test_a_plan_goes_from_draft_to_publicity_through_the_api(world, monkeypatch)
     # Submitting without the text deliverable: 409 with what is missing, as on the page.
     refused = entity.post(f"{base}/submit/", {}, format="json")
     assert refused.status_code == 409 and "尚未上传实施方案文本" in refused.json()["detail"]
-    assert refused.json()["missing"] == ["尚未上传实施方案文本"]
+    assert refused.json()["missing"] == [
+        "尚未上传实施方案文本",
+        "尚缺报送材料：联合审查申请书（第六条（一））、统筹主体、实施主体合法有效证照（第六条（二））",
+    ]
     bad_file = entity.post(
         f"{base}/upload/",
         {"kind": "文本", "file": SimpleUploadedFile("方案.pdf", b"not a pdf")},
@@ -576,6 +711,11 @@ def test_a_plan_goes_from_draft_to_publicity_through_the_api(world, monkeypatch)
     assert bad_file.status_code == 400 and "的内容不是允许的类型" in str(bad_file.json())
     uploaded = entity.post(f"{base}/upload/", {"kind": "文本", "file": pdf("方案文本")}, format="multipart")
     assert uploaded.status_code == 200
+    for kind in (DeliverableKind.APPLICATION, DeliverableKind.LICENCE):  # 联合审查办法 第六条（一）（二）
+        more = entity.post(
+            f"{base}/upload/", {"kind": kind.value, "file": pdf(kind.value)}, format="multipart"
+        )
+        assert more.status_code == 200
     actions = {row["name"]: row for row in entity.get(f"{base}/").json()}
     assert actions["submit"]["allowed"] and "确认报送" in actions["submit"]["confirm"]
     assert "publish" not in actions  # the entity is never offered staff's steps
@@ -693,6 +833,7 @@ def opinions_given(world):
         decision=Decision.AGREE_AFTER_CHANGE,
         text=SECRETS[DepartmentCode.HOUSING],
     )
+    submit_correction(world, plan)
     services.confirm_change(first[DepartmentCode.HOUSING], actor=world.staff)
     services.record_decision(
         first[DepartmentCode.DEVELOPMENT_REFORM],

@@ -27,8 +27,9 @@ from review.models import (
     RoutingRule,
 )
 from review.selectors import project_history
+from review.workflows import PLAN
 from tests.factories import user
-from tests.review.helpers import PDF, World
+from tests.review.helpers import PDF, World, submit_correction
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +307,8 @@ def test_agree_after_change_holds_the_round_until_staff_confirm(world, client):
     review_round = ReviewRound.objects.get(plan=plan)
     assert plan.state == PlanState.JOINT_REVIEW and review_round.completed_at is None
 
-    # The reviewer may not confirm; staff may.
+    # The reviewer may not confirm; staff may, once the corrected version is in (issue 10 item 13).
+    submit_correction(world, plan, "补充无障碍设计专篇")
     confirm = reverse("review:confirm_change", args=[conditional.pk])
     assert client.post(confirm).status_code == 403
     client.force_login(world.staff)
@@ -432,7 +434,9 @@ def test_removal_needs_a_reason(world, client):
 # --- opinion -------------------------------------------------------------------------------------------
 
 
-def test_major_project_needs_city_approval_before_the_opinion(world, clock, client):
+def test_major_project_city_approval_is_recorded_and_printed(world, clock, client):
+    """Old-building measures 第十八条: the city's approval is needed before implementation (checked at works
+    start, issue 10 item 16), not before the opinion; once recorded the letter prints it."""
     clock(datetime.date(2026, 3, 2))
     plan = world.three_department_plan()
     plan.major_project = True
@@ -441,8 +445,7 @@ def test_major_project_needs_city_approval_before_the_opinion(world, clock, clie
     for review in reviews_of(plan).values():
         decide(world, review, Decision.AGREE)
     plan.refresh_from_db()
-    with pytest.raises(TransitionRefused, match="须先经市政府批准"):
-        services.issue_opinion(plan, actor=world.staff)
+    assert PLAN.refusal(plan, "issue_opinion", user=world.staff) == ""
     client.force_login(world.staff)
     assert client.get(reverse("review:opinion_print", args=[plan.pk])).status_code == 404
 
@@ -564,7 +567,8 @@ def test_land_deadlines_two_and_five_calendar_years_after_the_opinion(
     ).group(1)
     chinese = lambda d: f"{d.year}年{d.month}月{d.day}日"  # noqa: E731
     assert f"2年内（{chinese(first_phase)}前" in limits
-    assert f"5年内（{chinese(all_land)}前，日期暂定）" in limits
+    # Issue 10 item 14: an official letter carries no "日期暂定"; staff see it outside the letter.
+    assert f"5年内（{chinese(all_land)}前）" in limits and "暂定" not in limits
 
 
 def test_opinion_page_is_404_before_any_opinion(world, client):

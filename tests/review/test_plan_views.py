@@ -26,8 +26,9 @@ from review.models import (
     ReviewRound,
 )
 from review.modules import MODULES
+from review.workflows import PLAN
 from tests.factories import user
-from tests.review.helpers import PDF, World
+from tests.review.helpers import PDF, World, attach_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -156,11 +157,11 @@ def test_edit_page_renders_for_the_entity_while_editable(client, world):
     for module in MODULES:
         assert f'data-module="{module.code}"' in html
         assert f'name="{module.code}.text"' in html
-    attach(plan, pdf("文本"), kind=DeliverableKind.TEXT, actor=world.entity)
+    attach_submission(plan, world.entity)
     services.submit(plan, actor=world.entity)
     response = client.get(url("plan_edit", plan.pk), follow=True)
     assert response.redirect_chain[-1][0] == url("plan_detail", plan.pk)
-    assert "不能保存实施方案草稿（仅在“编制中、退回修改”状态下可以）" in html_of(response)
+    assert "不能保存实施方案草稿（仅在“编制中、退回修改、联合审查中”状态下可以）" in html_of(response)
 
 
 def test_other_district_staff_and_other_entities_get_404(client, world):
@@ -383,6 +384,8 @@ def test_submit_needs_the_text_and_the_vote_record_and_freezes_a_version(client,
     kinds = re.findall(r'<option value="([^"]*)"', options)
     assert kinds == [
         "",
+        "联合审查申请书",
+        "主体资格证明",
         "文本",
         "附表",
         "图纸",
@@ -392,6 +395,7 @@ def test_submit_needs_the_text_and_the_vote_record_and_freezes_a_version(client,
         "附件-协商表决情况",
         "附件-专家评审意见采信情况表",
         "附件-矢量数据",
+        "附件-抵押权人等权利人书面同意",
     ]
     response = client.post(url("plan_upload", plan.pk), {"kind": "", "file": pdf("x")}, follow=True)
     assert "请选择成果类型。" in html_of(response)
@@ -402,16 +406,27 @@ def test_submit_needs_the_text_and_the_vote_record_and_freezes_a_version(client,
         url("plan_upload", plan.pk), {"kind": "文本", "file": pdf("方案文本")}, follow=True
     )
     assert "已上传文本" in html_of(response)
+    html = html_of(action(client, plan, "submit"))
+    assert (
+        "尚缺报送材料：联合审查申请书（第六条（一））、统筹主体、实施主体合法有效证照（第六条（二））" in html
+    )
+    for kind in ("联合审查申请书", "主体资格证明"):
+        client.post(url("plan_upload", plan.pk), {"kind": kind, "file": pdf(kind)})
 
     data = form_data(plan, consultation__common_decision="on")
     assert client.post(url("plan_edit", plan.pk), data).status_code == 302
     html = html_of(action(client, plan, "submit"))
-    assert "涉及业主共同决定事项，尚缺协商表决情况（业主总数、同意人数、表决日期）、协商表决情况附件" in html
+    assert "涉及业主共同决定事项，尚缺协商表决情况（专有部分总面积、物业权利人（业主）总数" in html
+    assert "表决日期）、协商表决情况附件" in html
     assert refreshed(plan).current_version == 0
 
     data = form_data(
         refreshed(plan),
+        consultation__total_area="32000",
         consultation__holders_count="320",
+        consultation__participant_area="31000",
+        consultation__participant_count="310",
+        consultation__agree_area="30000",
         consultation__agree_count="301",
         consultation__vote_date="2026-02-25",
     )
@@ -427,13 +442,13 @@ def test_submit_needs_the_text_and_the_vote_record_and_freezes_a_version(client,
     assert version.content["consultation"]["agree_count"] == 301 and version.note == "首次报送"
     # once submitted the entity can no longer upload
     response = client.post(url("plan_upload", plan.pk), {"kind": "图纸", "file": pdf("图纸")}, follow=True)
-    assert "不能上传成果文件（仅在“编制中、退回修改”状态下可以）" in html_of(response)
-    assert files.count() == 2
+    assert "不能上传成果文件（仅在“编制中、退回修改、联合审查中”状态下可以）" in html_of(response)
+    assert files.count() == 4
 
 
 def test_every_submission_freezes_a_version_and_the_diff_shows_the_change(client, world):
     plan = world.submitted_plan()
-    text = Attachment.objects.for_object(plan).get()
+    text = Attachment.objects.for_object(plan).get(kind=DeliverableKind.TEXT)
     login(client, world.staff)
     action(client, plan, "return_for_revision", {"items": "压减建筑规模"})
     item = plan.revision_requests.get()
@@ -638,8 +653,8 @@ def test_major_project_needs_city_approval_then_opinion_and_publicity(client, wo
     login(client, world.staff)
     html = html_of(client.get(url("plan_detail", plan.pk)))
     assert 'data-action="record_city_approval"' in html and 'data-action="issue_opinion"' in html
-    html = html_of(action(client, plan, "issue_opinion"))
-    assert "重点项目、跨区域项目及涉密项目须先经市政府批准" in html
+    # Old-building measures 第十八条: needed before works start (issue 10 item 16), not before the opinion.
+    assert PLAN.refusal(plan, "issue_opinion", user=world.staff) == ""
     html = html_of(
         action(client, plan, "record_city_approval", {"reference": "", "approved_on": "2026-02-27"})
     )
@@ -688,6 +703,13 @@ def grown_plan(world, name, *, requests_per_version, deliverables, end_in_pre_re
     """A plan with one version per entry of requests_per_version, each answered by that many revision
     requests; `deliverables` uploads (the text, a replaced text, then other kinds)."""
     plan = world.draft_plan(world.implementation_project(name=name))
+    # 联合审查办法 第六条 and 海淀指引 三(三): the application, licences and (experts review every version)
+    # the adoption table.
+    attach_submission(
+        plan,
+        world.entity,
+        kinds=(DeliverableKind.APPLICATION, DeliverableKind.LICENCE, DeliverableKind.ANNEX_EXPERT_ADOPTION),
+    )
     text = attach(plan, pdf("文本"), kind=DeliverableKind.TEXT, actor=world.entity)
     if deliverables > 1:
         attach(plan, pdf("文本v2"), kind=DeliverableKind.TEXT, actor=world.entity, replaces=text)
@@ -742,7 +764,7 @@ def test_plan_page_query_count_does_not_grow(client, world):
     large = grown_plan(world, "大方案", requests_per_version=[2, 2, 2, 1, 1], deliverables=6)
     assert small.current_version == 1 and small.revision_requests.count() == 1
     assert large.current_version == 5 and large.revision_requests.count() == 8
-    assert Attachment.objects.for_object(large).count() == 6
+    assert Attachment.objects.for_object(large).count() == 9
     assert small.state == large.state == PlanState.REVISION
     for viewer in (world.entity, world.staff, world.reviewers[DepartmentCode.PLANNING], user(Role.AUDITOR)):
         login(client, viewer)

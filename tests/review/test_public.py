@@ -27,7 +27,15 @@ from renewal.choices import Role
 from renewal.workflow import TransitionRefused
 from review import services
 from review import tasks as review_tasks
-from review.choices import CommentKind, CommentOutcome, Decision, PlanState, PublicityState, RequestStatus
+from review.choices import (
+    CommentKind,
+    CommentModeration,
+    CommentOutcome,
+    Decision,
+    PlanState,
+    PublicityState,
+    RequestStatus,
+)
 from review.models import DepartmentReview, PublicComment, Publicity, RevisionRequest
 from review.views.public import window_status
 from tests.factories import PASSWORD, user
@@ -329,7 +337,7 @@ def test_comment_form_accepts_an_opinion_while_open(open_publicity):
         client, open_publicity, kind=CommentKind.SUGGESTION, text="建议增设无障碍坡道", name="赵敏"
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("publicity:detail", args=[open_publicity.pk])
+    assert response["Location"] == reverse("publicity:received", args=[open_publicity.pk])
     comment = PublicComment.objects.get()
     assert (comment.kind, comment.text, comment.contact, comment.name) == (
         CommentKind.SUGGESTION,
@@ -338,8 +346,12 @@ def test_comment_form_accepts_an_opinion_while_open(open_publicity):
         "赵敏",
     )
     assert comment.client_fingerprint == services.fingerprint("203.0.113.7", AGENT)
+    assert comment.moderation == CommentModeration.RECEIVED and comment.receipt
     html = page(client.get(response["Location"]))
-    assert "感谢您的意见" in html and "建议增设无障碍坡道" in html and "赵敏" not in html
+    assert "感谢您的意见" in html and comment.receipt in html and "赵敏" not in html
+    # Received, not yet public (issue 9): the notice does not show it until staff publish it.
+    html = page(client.get(reverse("publicity:detail", args=[open_publicity.pk])))
+    assert "建议增设无障碍坡道" not in html
 
 
 def test_missing_contact_is_refused_with_typed_values_kept(open_publicity):
@@ -460,6 +472,14 @@ def test_public_pages_and_api_never_show_personal_data(open_publicity, world):
     comment = PublicComment.objects.get()
     assert (comment.name, comment.contact) == (NAME, CONTACT)
     detail = page(client.get(reverse("publicity:detail", args=[open_publicity.pk])))
+    assert "我们反对加建" not in detail  # received, not public before staff publish it (issue 9)
+    # Staff publish the proposal as it is pre-filled (every detected item masked).
+    response = signed_in(world.staff).post(
+        reverse("review:comment_moderate", args=[comment.pk, "publish"]),
+        {"text": services.masked_text(comment)},
+    )
+    assert response.status_code == 302
+    detail = page(client.get(reverse("publicity:detail", args=[open_publicity.pk])))
     assert "我们反对加建" in detail and "＊＊＊" in detail  # the comment is shown, masked
     assert_no_personal_data(detail, "public detail page")
     assert comment.client_fingerprint not in detail
@@ -486,9 +506,13 @@ def test_staff_answer_quoting_the_commenter_is_masked_publicly(open_publicity, w
     comment = services.submit_comment(
         open_publicity, kind=CommentKind.OBJECTION, text="反对加建", contact="13900001111", name="孙立"
     )
-    services.respond_to_comment(
+    comment = services.publish_comment(comment, actor=world.staff, text=services.masked_text(comment))
+    comment = services.respond_to_comment(
         comment, actor=world.staff, response="已电话联系孙立（13900001111），加建部分不遮挡采光。"
     )
+    html = page(Client().get(reverse("publicity:detail", args=[open_publicity.pk])))
+    assert "反对加建" in html and "加建部分不遮挡采光" not in html  # the answer waits for publication
+    services.publish_answer(comment, actor=world.staff, text=services.masked_response(comment))
     html = page(Client().get(reverse("publicity:detail", args=[open_publicity.pk])))
     assert "加建部分不遮挡采光" in html
     assert "孙立" not in html and "13900001111" not in html
@@ -496,17 +520,18 @@ def test_staff_answer_quoting_the_commenter_is_masked_publicly(open_publicity, w
 
 def test_public_text_masks_each_kind_of_personal_data():
     comment = PublicComment(text=COMMENT_TEXT, name=NAME, contact=CONTACT)
-    masked = services.public_text(comment)
+    assert services.public_text(comment) == ""  # nothing is public before staff publish it
+    masked = services.masked_text(comment)
     assert_no_personal_data(masked, "public_text")
     assert masked.startswith("我是＊＊＊，＊＊＊是我爱人，我们反对加建。")
     only_contact = PublicComment(text=f"请打{CONTACT}或者微信同号", name="", contact=CONTACT)
-    assert CONTACT not in services.public_text(only_contact)
+    assert CONTACT not in services.masked_text(only_contact)
 
 
 def test_public_text_masks_a_landline_written_in_groups():
     """ "010-6234-5678" is a common way to write a Beijing landline; it must not reach the public."""
     comment = PublicComment(text="座机010-6234-5678，晚上打", name="", contact="13900001111")
-    masked = services.public_text(comment)
+    masked = services.masked_text(comment)
     assert "6234-5678" not in masked and "6234" not in masked
 
 
@@ -600,6 +625,9 @@ def test_answered_comments_and_window_end_approve_the_plan(commented, world):
             reverse("review:comment_respond", args=[comment.pk]), {"response": "已研究，答复如下"}
         )
         assert response.status_code == 302
+        comment.refresh_from_db()
+        services.publish_comment(comment, actor=world.staff, text=services.masked_text(comment))
+        services.publish_answer(comment, actor=world.staff, text=comment.response)
     publicity.plan.refresh_from_db()
     assert publicity.plan.state == PlanState.PUBLICITY  # answered, but the window is still open
     assert services.close_expired_publicities(now=publicity.ends_at + datetime.timedelta(seconds=1)) == 1

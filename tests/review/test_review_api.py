@@ -13,7 +13,7 @@ from review import services
 from review.choices import CommentKind, Decision, PlanState, PublicityState, RequestStatus
 from review.models import DepartmentReview, Publicity
 from tests.factories import user
-from tests.review.helpers import World
+from tests.review.helpers import World, submit_correction
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +57,8 @@ def publicity(world):
 # --- public notices -------------------------------------------------------------------------------
 
 
-def test_public_notices_need_no_login_and_show_the_window_in_iso_8601(publicity):
-    services.submit_comment(
+def test_public_notices_need_no_login_and_show_the_window_in_iso_8601(publicity, world):
+    comment = services.submit_comment(
         publicity,
         kind=CommentKind.SUPPORT,
         text="支持改造，我是刘洋，电话13812345678",
@@ -67,6 +67,8 @@ def test_public_notices_need_no_login_and_show_the_window_in_iso_8601(publicity)
         client="fingerprint-of-the-visitor",
         now=publicity.starts_at,
     )
+    assert results(api().get(reverse("review-api:public-notice-list")))[0]["comments"] == []  # issue 9
+    services.publish_comment(comment, actor=world.staff, text=services.masked_text(comment))
     rows = results(api().get(reverse("review-api:public-notice-list")))
     assert [row["id"] for row in rows] == [publicity.pk]
     row = rows[0]
@@ -180,6 +182,7 @@ def test_reviews_show_each_departments_opinion_and_reviewers_see_only_their_own(
     assert (row["decision"], row["text"]) == (Decision.AGREE_AFTER_CHANGE, "补充绿化指标")
     assert row["decided_at"] and row["carried_over"] is False and row["is_active"] is True
     assert row["counts_as_agreement"] is False  # 修改后同意 counts only once the change is confirmed
+    submit_correction(world, plan)  # 修改后同意 is confirmed against the corrected version (issue 10)
     services.confirm_change(first, actor=world.staff)
     row = api(world.staff).get(reverse("review-api:review-detail", args=[first.pk])).json()
     assert row["counts_as_agreement"] is True

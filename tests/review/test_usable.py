@@ -32,7 +32,7 @@ from review.demo import DRAFTING_PROJECT, JOINT_REVIEW_PROJECT, PUBLICITY_PROJEC
 from review.models import DepartmentReview, ImplementationPlan, PublicComment, Publicity
 from review.modules import MODULES
 from review.selectors import public_notices, window_status
-from tests.review.helpers import World
+from tests.review.helpers import World, submit_correction
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +239,9 @@ def test_a_department_confirms_its_opinion_and_staff_confirm_removals_and_change
         review, actor=reviewer, decision=Decision.AGREE_AFTER_CHANGE, text="补充停车位测算"
     )
     html = page(world.staff, "review:joint_round", plan.pk)
+    assert "尚未报送按该部门意见修改后的新版本" in html  # issue 10 item 13: no confirm without a version
+    submit_correction(world, plan)
+    html = page(world.staff, "review:joint_round", plan.pk)
     assert "已落实" in confirm_of(html, "/confirm/")
     assert "移出本轮会签" in confirm_of(html, 'class="d-flex gap-1"')
 
@@ -339,13 +342,16 @@ def test_the_demo_notice_is_open_for_comment_on_the_day_it_is_loaded(db, media, 
     assert window.status == "open" and window.accepts_comments, window
     assert window.days_left >= 10
 
-    # The public page offers the comment form today, with one comment answered and one awaiting an answer.
+    # The public page offers the comment form today, with one comment answered and one awaiting an answer;
+    # one comment awaits moderation and one was declined, neither public (issue 9).
     html = Client().get(reverse("publicity:detail", args=[publicity.pk])).content.decode()
     assert 'data-testid="comment-form"' in html
     comments = list(publicity.comments.order_by("pk"))
-    assert [c.outcome for c in comments] == [CommentOutcome.ANSWERED, CommentOutcome.PENDING]
-    assert comments[0].response[:10] in html
-    assert "演示联系方式" not in html and "演示居民" not in html
+    assert [c.outcome for c in comments] == [CommentOutcome.ANSWERED] + [CommentOutcome.PENDING] * 3
+    assert [c.moderation for c in comments] == ["published", "published", "received", "declined"]
+    assert comments[0].response[:10] in html and comments[1].text[:10] in html
+    assert comments[2].text[:10] not in html and comments[3].text[:10] not in html
+    assert "演示联系方式" not in html and "演示居民" not in html and "王建国" not in html
 
 
 def test_the_demo_gives_hd_entity_a_plan_being_drafted(db, media, monkeypatch):
@@ -363,7 +369,7 @@ def test_the_demo_gives_hd_entity_a_plan_being_drafted(db, media, monkeypatch):
     reviewing = ImplementationPlan.objects.get(project__name=JOINT_REVIEW_PROJECT)
     assert reviewing.state == PlanState.JOINT_REVIEW
     pending = DepartmentReview.objects.filter(review_round__plan=reviewing, decision=Decision.PENDING)
-    assert {r.department.name for r in pending} == {"海淀区发展改革委", "海淀规划自然资源分局"}
+    assert {r.department.name for r in pending} == {"海淀区发展改革委", "市规划自然资源委海淀分局"}
 
 
 def test_the_demo_public_notice_shows_the_ledger_figures(db, media, monkeypatch):

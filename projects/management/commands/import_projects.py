@@ -1,12 +1,13 @@
 """Import a 入库项目清单 workbook (.xlsx) from the command line: all rows or none."""
 
+import datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from projects import importing
-from projects.choices import Library
+from projects.choices import ImportBasis, Library
 
 
 class Command(BaseCommand):
@@ -25,12 +26,24 @@ class Command(BaseCommand):
             help="library the projects enter (default: reserve)",
         )
         parser.add_argument(
+            "--basis",
+            choices=[choice.value for choice in ImportBasis],
+            default=ImportBasis.MIGRATION.value,
+            help="old_building: direct entry under 京建法〔2024〕14号 第二十条; migration: existing library records",
+        )
+        parser.add_argument("--basis-number", default="", help="document number of the list (入库依据文号)")
+        parser.add_argument(
+            "--basis-date",
+            type=datetime.date.fromisoformat,
+            help="date of that document, YYYY-MM-DD; the projects' admission date (default: today)",
+        )
+        parser.add_argument(
             "--user",
             help="username of the importing user; limits rows to the user's district. "
             "Without it the import is a system import with no district restriction.",
         )
 
-    def handle(self, *args, file, dry_run, library, user, **options):
+    def handle(self, *args, file, dry_run, library, user, basis, basis_number, basis_date, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"file not found: {file}", returncode=2)
@@ -53,7 +66,13 @@ class Command(BaseCommand):
             return
         try:
             count, total_yi = importing.import_rows(
-                result, actor=actor, library=library, source_name=path.name
+                result,
+                actor=actor,
+                library=library,
+                source_name=path.name,
+                admitted_on=basis_date,
+                basis_number=basis_number,
+                legal_basis=basis,
             )
         except importing.ImportRefused as refusal:
             self._report(refusal.errors)

@@ -42,7 +42,9 @@ class Command(BaseCommand):
         confirm.add_argument("file")
         sub.add_parser("status", help="list calendar years and whether they are confirmed")
         due = sub.add_parser(
-            "due", help="the due date the portal would open for deadline KIND started on START"
+            "due",
+            help="the due date the portal would open for deadline KIND started on START "
+            "(YYYY-MM-DD, or YYYY-MM for monthly kinds such as monthly_investment_report)",
         )
         due.add_argument("kind")
         due.add_argument("start")
@@ -107,7 +109,7 @@ class Command(BaseCommand):
             registered = deadline_kinds.get(kind)
         except deadline_kinds.UnknownDeadlineKind as exc:
             raise CommandError(str(exc), returncode=USAGE_ERROR) from None
-        start_date = parse_date(start)
+        start_date = _start_for(registered, start)
         due, provisional = registered.due(start_date)
         if json:
             self.stdout.write(_json(_due_payload(registered, start_date, due, provisional)))
@@ -126,6 +128,21 @@ class Command(BaseCommand):
     def handle_status(self, **options):
         for year in CalendarYear.objects.all():
             self.stdout.write(f"{year.year}\t{year.status}\t{year.source}")
+
+
+def _start_for(kind, text: str) -> datetime.date:
+    """START of `due`: a date, or a month (YYYY-MM) for kinds counted from a month's end (those with
+    `start_of_month`, e.g. the monthly investment report, issue 11)."""
+    start_of_month = getattr(kind, "start_of_month", None)
+    if start_of_month is not None and len(text) == 7:
+        try:
+            month = datetime.date.fromisoformat(f"{text}-01")
+        except ValueError:
+            raise CommandError(
+                f"月份格式错误：{text!r}，应为 YYYY-MM（如 2026-03）", returncode=USAGE_ERROR
+            ) from None
+        return start_of_month(month)
+    return parse_date(text)
 
 
 def _due_payload(kind, start: datetime.date, due: datetime.date, provisional: bool) -> dict:
