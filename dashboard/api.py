@@ -1,7 +1,7 @@
 """`GET /api/v1/dashboard/`: the dashboard's figures for the city's big screen, scoped like the page."""
 
 from django.utils.http import http_date
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -156,7 +156,9 @@ class DashboardApiView(APIView):
             OpenApiParameter("district", str, description="区划代码（市级用户查看某一区），如 110108"),
             OpenApiParameter("year", int, description="年度，默认本年"),
         ],
-        responses=DashboardSerializer,
+        # A district code that does not exist or is outside the caller's scope answers 404 (issue 9: every
+        # answer documented).
+        responses={200: DashboardSerializer, 404: OpenApiResponse(description="未找到该区，或您无权查看")},
     )
     def get(self, request):
         try:

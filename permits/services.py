@@ -720,6 +720,8 @@ def exit_due_projects(*, today: datetime.date | None = None) -> list[int]:
         def effects(locked, due=due):
             Project.objects.filter(pk=locked.project_id).update(library_exit_on=due, library=Library.EXITED)
             _stage(locked.project_id, WorksState.EXITED, actor=None, reason=EXIT_BASIS)
+            # The exit is the status change the clock waited for: met on the anniversary itself.
+            close_deadlines(locked, kinds=[DEADLINE_LIBRARY_EXIT], reason=EXIT_BASIS, on=due)
 
         with transaction.atomic():
             WORKS.apply(

@@ -50,10 +50,10 @@ def _entity_or_staff(user, obj) -> bool:
 
 
 def not_exited(obj, **context) -> str | None:
-    """An exited project is read-only (Haidian guidance 五(七))."""
-    if obj.project.stage == Stage.EXITED:
-        return "项目已退出项目库，记录只读"
-    return None
+    """An exited project is read-only (Haidian guidance 五(七)); the same words as every other table."""
+    from projects.readonly import exited_refusal
+
+    return exited_refusal(obj.project)
 
 
 def _date_given(value) -> bool:

@@ -243,14 +243,24 @@ def workdays_late(due: datetime.date, closed_on: datetime.date) -> int:
     return max(late, 1)
 
 
-def close_deadlines(subject, *, kinds=None, state=DeadlineState.MET, reason: str = "", actor=None) -> int:
-    """Close the subject's open deadlines (of the given kinds); returns how many were closed."""
+def close_deadlines(
+    subject,
+    *,
+    kinds=None,
+    state=DeadlineState.MET,
+    reason: str = "",
+    actor=None,
+    on: datetime.date | None = None,
+) -> int:
+    """Close the subject's open deadlines (of the given kinds); returns how many were closed. `on` is the day
+    the duty was done when that is not today (the library exit takes effect on its anniversary even when the
+    daily run catches it up later)."""
     open_rows = Deadline.objects.for_subject(subject).open()
     if kinds is not None:
         open_rows = open_rows.filter(kind__in=list(kinds))
     closed = 0
     now = timezone.now()
-    today = workdays.today()
+    today = on or workdays.today()
     for deadline in open_rows.select_for_update():
         deadline.state, deadline.closed_at, deadline.close_reason = state, now, reason[:200]
         deadline.closed_on = today

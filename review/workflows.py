@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from projects.choices import Library, Path
+from projects.readonly import project_exited
 from projects.services import is_district_staff, is_project_entity
 from renewal.choices import OrganizationKind, Role
 from renewal.models import Attachment, Organization
@@ -300,6 +301,7 @@ PLAN = Workflow(
     name="plan",
     state_field="state",
     state_labels=dict(PlanState.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "save",
@@ -536,6 +538,7 @@ PLAN_START = Workflow(
     name="plan_start",
     state_field="library",
     state_labels=dict(Library.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "start",
@@ -563,6 +566,7 @@ PRE_REVIEW = Workflow(
     name="pre_review",
     state_field="state",  # a property: answered once answered_at is set
     state_labels=dict(PreReviewState.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "answer",
@@ -596,6 +600,7 @@ REVISION_REQUEST = Workflow(
     name="revision_request",
     state_field="status",
     state_labels=dict(RequestStatus.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "resolve",
@@ -660,6 +665,7 @@ DEPARTMENT_REVIEW = Workflow(
     name="department_review",
     state_field="decision",
     state_labels=dict(Decision.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "decide",
@@ -723,6 +729,7 @@ REVIEW_ROUND = Workflow(
     name="review_round",
     state_field="outcome",
     state_labels=dict(RoundOutcome.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "pass",
@@ -758,6 +765,7 @@ PUBLICITY = Workflow(
     name="publicity",
     state_field="state",
     state_labels=dict(PublicityState.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "close",
@@ -797,6 +805,7 @@ PUBLIC_COMMENT = Workflow(
     name="public_comment",
     state_field="outcome",
     state_labels=dict(CommentOutcome.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "answer",
@@ -838,6 +847,7 @@ PUBLIC_COMMENT_MODERATION = Workflow(
     name="public_comment_moderation",
     state_field="moderation",
     state_labels=dict(CommentModeration.choices),
+    read_only=project_exited,  # an exited project is read-only (projects.readonly)
     transitions=[
         Transition(
             "publish",

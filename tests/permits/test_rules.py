@@ -404,6 +404,11 @@ def test_missed_week_is_caught_up(monkeypatch):
     assert services.exit_due_projects(today=datetime.date(2027, 3, 9)) == [project.pk]
     project.refresh_from_db()
     assert project.library_exit_on == datetime.date(2027, 3, 2)
+    # The exit's clock is met on the anniversary, not left open (red) nor closed late by the catch-up.
+    from renewal.models import Deadline
+
+    (clock,) = Deadline.objects.for_project(project).filter(kind="library_exit")
+    assert (clock.state, clock.closed_on, clock.late_workdays) == ("met", datetime.date(2027, 3, 2), 0)
 
 
 def test_exit_library_command(monkeypatch):
