@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from projects.choices import ImportBasis, ImportStatus, Library, Source, Stage
 from projects.models import ImportBatch, Project
+from projects.scope_cache import projects_changed
 from renewal import calendar as workdays
 from renewal.models import District
 from renewal.services import record_events
@@ -746,6 +747,8 @@ def import_rows(
             admitted_on=today,
             legal_basis=legal_basis,
         )
+        # bulk_create sends no post_save: cached scope answers (projects/scope_cache.py) are renewed here.
+        transaction.on_commit(projects_changed)
         report(100)
     if created is not None:
         created.extend(projects)

@@ -1,8 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.html import format_html
 
 from renewal import services
 from renewal.accounts import PortalAdminAuthenticationForm
@@ -50,6 +52,15 @@ class ScheduleUploadForm(forms.Form):
     )
 
 
+def _job_message(outcome):
+    """A calendar change whose recompute went to a background job: how many may move, and where to watch."""
+    return format_html(
+        '受影响的期限较多（约 {} 项），已转入后台重算：<a href="{}">查看进度</a>',
+        outcome.candidates,
+        outcome.job.get_absolute_url(),
+    )
+
+
 @admin.register(CalendarYear)
 class CalendarYearAdmin(admin.ModelAdmin):
     list_display = ["year", "status", "source", "confirmed_at", "confirmed_by"]
@@ -72,27 +83,33 @@ class CalendarYearAdmin(admin.ModelAdmin):
         ]
 
     def confirm_view(self, request):
-        """Load a year's official schedule, mark it confirmed and recompute open deadlines."""
+        """Load a year's official schedule and mark it confirmed; its open deadlines are recomputed here when
+        few, else by a background job whose page the message links to."""
         form = ScheduleUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
                 lines = upload.read().decode("utf-8-sig").splitlines()
-                changed = services.confirm_year(
+                outcome = services.confirm_year_or_start_job(
                     form.cleaned_data["year"], lines, source=upload.name, actor=request.user, request=request
                 )
             except (ValueError, UnicodeDecodeError) as exc:
                 form.add_error("file", str(exc))
             else:
-                messages.success(
-                    request, f"{form.cleaned_data['year']}年工作日历已确认，重算期限 {len(changed)} 项。"
-                )
+                year = form.cleaned_data["year"]
+                if outcome.job is not None:
+                    messages.success(
+                        request, format_html("{}年工作日历已确认。{}", year, _job_message(outcome))
+                    )
+                else:
+                    messages.success(request, f"{year}年工作日历已确认，重算期限 {len(outcome.changed)} 项。")
                 return redirect("admin:renewal_calendaryear_changelist")
         context = {
             **self.admin_site.each_context(request),
             "form": form,
             "title": "加载官方放假安排",
             "opts": self.model._meta,
+            "inline_limit": settings.CALENDAR_RECOMPUTE_INLINE_LIMIT,
         }
         return render(request, "admin/renewal/calendaryear/confirm.html", context)
 
@@ -105,9 +122,11 @@ class WorkCalendarDayAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def save_model(self, request, obj, form, change):
-        changed = services.set_calendar_day(obj, actor=request.user, request=request)
-        if changed:
-            messages.info(request, f"已重算受影响的期限 {len(changed)} 项。")
+        outcome = services.set_calendar_day_or_start_job(obj, actor=request.user, request=request)
+        if outcome.job is not None:
+            messages.info(request, _job_message(outcome))
+        elif outcome.changed:
+            messages.info(request, f"已重算受影响的期限 {len(outcome.changed)} 项。")
 
     def has_delete_permission(self, request, obj=None):
         return False

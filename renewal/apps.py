@@ -7,4 +7,6 @@ class RenewalConfig(AppConfig):
 
     def ready(self):
         # Audit actions; login lock-out signal receivers; the job workflow and its audit codes.
-        from renewal import accounts, audit, jobs  # noqa: F401
+        from renewal import accounts, audit, calendar_jobs, jobs  # noqa: F401
+
+        calendar_jobs.register()  # a large calendar change recomputes deadlines as a background job

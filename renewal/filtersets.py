@@ -9,8 +9,9 @@ import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, Min, Q
+from django.db.models import Min, Q
 
+from renewal import choice_cache
 from renewal.choices import DeadlineOutcome, DeadlineState
 from renewal.inputs import BoundedDateFilter
 from renewal.models import AuditEvent, Deadline, District, Organization
@@ -24,35 +25,69 @@ def _user(request):
     return user if user is not None and user.is_authenticated else None
 
 
-def action_choices(events) -> list[tuple[str, str]]:
+def _facts(events) -> dict:
+    """What the choices are made of: per action its smallest label and object type; the (account, name)
+    pairs of the actors; the object types."""
+    events = events.order_by()
+    return {
+        "actions": {
+            row["action"]: (row["label"], row["object_type"])
+            for row in events.values("action").annotate(
+                label=Min("action_label"), object_type=Min("content_type")
+            )
+        },
+        "actors": set(events.values_list("actor_id", "actor_name").distinct()),
+        "types": set(events.exclude(content_type=None).values_list("content_type", flat=True).distinct()),
+    }
+
+
+def _least(a, b):
+    if a is None or b is None:
+        return b if a is None else a
+    return min(a, b)
+
+
+def _merge(old: dict, new: dict) -> dict:
+    actions = dict(old["actions"])
+    for action, (label, object_type) in new["actions"].items():
+        known = actions.get(action)
+        actions[action] = (
+            (label, object_type)
+            if known is None
+            else (_least(known[0], label), _least(known[1], object_type))
+        )
+    return {"actions": actions, "actors": old["actors"] | new["actors"], "types": old["types"] | new["types"]}
+
+
+def audit_facts(events) -> dict:
+    """The facts of the events in scope, kept between requests (renewal/choice_cache.py)."""
+    return choice_cache.accumulated("audit", events, _facts, _merge)
+
+
+def action_choices(facts) -> list[tuple[str, str]]:
     """(action code, Chinese label) of the actions present, labelled as a person reads them.
 
     A label such as "开启期限：入库联合审查" names the action by the part before the colon; two actions
     with the same words (提交 an application, 提交 a plan) are told apart by the kind of object."""
-    rows = list(
-        events.order_by()
-        .values("action")
-        .annotate(label=Min("action_label"), object_type=Min("content_type"), n=Count("pk"))
-    )
-    labels = {row["action"]: (row["label"] or row["action"]).split("：")[0] for row in rows}
+    labels = {action: (label or action).split("：")[0] for action, (label, _) in facts["actions"].items()}
     seen: dict[str, int] = {}
     for label in labels.values():
         seen[label] = seen.get(label, 0) + 1
     choices = []
-    for row in rows:
-        label = labels[row["action"]]
+    for action, (_, object_type) in facts["actions"].items():
+        label = labels[action]
         if seen[label] > 1:
-            kind = ContentType.objects.get_for_id(row["object_type"]) if row["object_type"] else None
+            kind = ContentType.objects.get_for_id(object_type) if object_type else None
             model = kind.model_class() if kind is not None else None
-            label = f"{label}（{model._meta.verbose_name if model else row['action']}）"
-        choices.append((row["action"], label))
+            label = f"{label}（{model._meta.verbose_name if model else action}）"
+        choices.append((action, label))
     return sorted(choices, key=lambda choice: (choice[1], choice[0]))
 
 
-def actor_choices(events) -> list[tuple[str, str]]:
+def actor_choices(facts) -> list[tuple[str, str]]:
     """The people who appear in the events (by account), and 系统 for what no person did."""
     choices, system = [], False
-    for actor_id, name in events.order_by().values_list("actor_id", "actor_name").distinct():
+    for actor_id, name in facts["actors"]:
         if actor_id is None:
             system = True
         else:
@@ -61,11 +96,9 @@ def actor_choices(events) -> list[tuple[str, str]]:
     return choices + ([(SYSTEM_ACTOR, "系统")] if system else [])
 
 
-def object_type_choices(events) -> list[tuple[str, str]]:
+def object_type_choices(facts) -> list[tuple[str, str]]:
     choices = []
-    for type_id in (
-        events.order_by().exclude(content_type=None).values_list("content_type", flat=True).distinct()
-    ):
+    for type_id in facts["types"]:
         model = ContentType.objects.get_for_id(type_id).model_class()
         if model is not None:
             choices.append((str(type_id), str(model._meta.verbose_name)))
@@ -123,9 +156,10 @@ class AuditEventFilterSet(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, **kwargs)
         user = _user(request)
         events = AuditEvent.objects.visible_to(user) if user is not None else AuditEvent.objects.none()
-        self.filters["action"].extra["choices"] = action_choices(events)
-        self.filters["actor"].extra["choices"] = actor_choices(events)
-        self.filters["object_type"].extra["choices"] = object_type_choices(events)
+        facts = audit_facts(events)
+        self.filters["action"].extra["choices"] = action_choices(facts)
+        self.filters["actor"].extra["choices"] = actor_choices(facts)
+        self.filters["object_type"].extra["choices"] = object_type_choices(facts)
 
     def filter_actor(self, queryset, name, value):
         if value == SYSTEM_ACTOR:
@@ -208,8 +242,18 @@ def responsible_organizations(request):
     user = _user(request)
     if user is None:
         return Organization.objects.none()
-    named = Deadline.objects.visible_to(user).order_by().values("responsible_organization")
-    return Organization.objects.filter(pk__in=named).order_by("district__code", "kind", "name")
+    ids = choice_cache.accumulated(
+        "responsible",
+        Deadline.objects.visible_to(user),
+        lambda deadlines: set(
+            deadlines.order_by()
+            .exclude(responsible_organization=None)
+            .values_list("responsible_organization", flat=True)
+            .distinct()
+        ),
+        set.union,
+    )
+    return Organization.objects.filter(pk__in=ids).order_by("district__code", "kind", "name")
 
 
 class DeadlineFilterSet(django_filters.FilterSet):

@@ -77,9 +77,9 @@ def light_counts(open_deadlines, today=None) -> dict:
     today = today or workdays.today()
     boundary = workdays.add_working_days(today, settings.DEADLINE_WARNING_WORKDAYS).due
     counts = open_deadlines.aggregate(
-        red=Count("pk", filter=Q(due_date__lt=today)),
-        yellow=Count("pk", filter=Q(due_date__gte=today, due_date__lte=boundary)),
-        green=Count("pk", filter=Q(due_date__gt=boundary)),
+        red=Count("due_date", filter=Q(due_date__lt=today)),
+        yellow=Count("due_date", filter=Q(due_date__gte=today, due_date__lte=boundary)),
+        green=Count("due_date", filter=Q(due_date__gt=boundary)),
     )
     return {Light(key): value for key, value in counts.items()}
 

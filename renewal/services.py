@@ -7,7 +7,9 @@ and opens or closes Deadline rows with `open_deadline` / `close_deadlines`.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -17,7 +19,7 @@ from renewal import calendar as workdays
 from renewal import reactions
 from renewal.choices import CalendarDayKind, CalendarYearStatus, DeadlineRule, DeadlineState
 from renewal.dates import chinese_date
-from renewal.models import AuditEvent, CalendarYear, Deadline, WorkCalendarDay
+from renewal.models import AuditEvent, CalendarYear, Deadline, Job, WorkCalendarDay
 
 
 def client_ip(request) -> str | None:
@@ -292,6 +294,73 @@ def close_deadlines(
     return closed
 
 
+def close_deadlines_of(
+    subjects,
+    *,
+    kinds=None,
+    state=DeadlineState.MET,
+    reason: str = "",
+    actor=None,
+    on: datetime.date | None = None,
+) -> list[Deadline]:
+    """close_deadlines for many subjects at once, with the same fields, texts and audit events; returns the
+    deadlines closed. Set-based (issue 16: a scheduled task closing hundreds of notices): one locked read
+    of the open deadlines per subject model, one calendar snapshot for the late working days, one bulk
+    UPDATE and the audit events written in bulk (record_events; their reactions run after commit)."""
+    by_type: dict[int, dict] = {}
+    for subject in subjects:
+        content_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
+        by_type.setdefault(content_type.pk, {})[subject.pk] = subject
+    deadlines = []
+    for content_type_id, by_pk in by_type.items():
+        open_rows = Deadline.objects.open().filter(content_type_id=content_type_id, object_id__in=list(by_pk))
+        if kinds is not None:
+            open_rows = open_rows.filter(kind__in=list(kinds))
+        deadlines += open_rows.select_for_update().order_by("object_id", "due_date", "pk")
+    if not deadlines:
+        return []
+    now = timezone.now()
+    today = on or workdays.today()
+    late = [d.due_date for d in deadlines if d.due_date < today]
+    snapshot = workdays.WorkCalendar(min(late), today) if state == DeadlineState.MET and late else None
+    closed_by = actor if actor is not None and actor.is_authenticated else None
+    for deadline in deadlines:
+        deadline.state, deadline.closed_at, deadline.close_reason = state, now, reason[:200]
+        deadline.closed_on = today
+        # As workdays_late: 0 when on time, else the working days after the due date (at least 1).
+        deadline.late_workdays = (
+            (max(snapshot.between(deadline.due_date, today)[0], 1) if deadline.due_date < today else 0)
+            if state == DeadlineState.MET
+            else None
+        )
+        deadline.closed_by = closed_by
+    Deadline.objects.bulk_update(
+        deadlines,
+        ["state", "closed_at", "closed_on", "late_workdays", "close_reason", "closed_by"],
+        batch_size=1000,
+    )
+    record_events(
+        {
+            "actor": actor,
+            "action": "deadline.close",
+            "action_label": f"关闭期限：{deadline.title}",
+            "obj": by_type[deadline.content_type_id][deadline.object_id],
+            "from_state": DeadlineState.OPEN,
+            "to_state": state,
+            "reason": reason,
+            "data": {
+                "deadline": deadline.pk,
+                "kind": deadline.kind,
+                "due": deadline.due_date.isoformat(),
+                "closed_on": today.isoformat(),
+                "late_workdays": deadline.late_workdays,
+            },
+        }
+        for deadline in deadlines
+    )
+    return deadlines
+
+
 # --- working calendar ------------------------------------------------------------------------------
 
 
@@ -352,14 +421,34 @@ def write_year(year: int, listed: dict, *, status: str, source: str, actor=None)
     return calendar_year
 
 
-@transaction.atomic
 def confirm_year(
     year: int, lines, *, source: str, actor=None, request=None
 ) -> list[tuple[Deadline, datetime.date]]:
-    """Load the official schedule of a year, mark it confirmed and recompute dependent deadlines.
+    """Load the official schedule of a year, mark it confirmed and recompute dependent deadlines here,
+    whatever their number (`manage.py workdays confirm`).
 
     Returns the deadlines whose due date changed, each with its old due date.
     """
+    return _confirm_year(year, lines, source=source, actor=actor, request=request, inline_limit=None).changed
+
+
+def confirm_year_or_start_job(
+    year: int, lines, *, source: str, actor=None, request=None
+) -> CalendarRecompute:
+    """The administrator's confirmation: the year is written and audited here; its open deadlines are
+    recomputed here when few, else by a `calendar_recompute` job (CALENDAR_RECOMPUTE_INLINE_LIMIT)."""
+    return _confirm_year(
+        year,
+        lines,
+        source=source,
+        actor=actor,
+        request=request,
+        inline_limit=settings.CALENDAR_RECOMPUTE_INLINE_LIMIT,
+    )
+
+
+@transaction.atomic
+def _confirm_year(year: int, lines, *, source: str, actor, request, inline_limit) -> CalendarRecompute:
     listed = parse_schedule(lines, year)
     previous = CalendarYear.objects.filter(year=year).first()
     write_year(year, listed, status=CalendarYearStatus.CONFIRMED, source=source, actor=actor)
@@ -373,13 +462,57 @@ def confirm_year(
         data={"year": year, "listed_days": len(listed)},
         request=request,
     )
-    return recompute_open_deadlines(
+    return recompute_or_start_job(
         first=datetime.date(year, 1, 1),
         last=datetime.date(year, 12, 31),
         actor=actor,
         request=request,
         reason=f"{year}年工作日历已确认",
+        inline_limit=inline_limit,
     )
+
+
+# --- a calendar change's recompute: in the request when small, else a background job (issue 16) ------
+
+CALENDAR_RECOMPUTE_JOB = "calendar_recompute"  # the job kind (renewal/calendar_jobs.py runs it)
+
+
+@dataclass
+class CalendarRecompute:
+    """What a calendar change did to the open deadlines: recomputed in the same transaction (`changed`,
+    each with its old due date) or handed to a background job (`job`) because `candidates` were many."""
+
+    candidates: int | None = None  # open deadlines the change may move (None: not counted)
+    changed: list = field(default_factory=list)
+    job: Job | None = None
+
+
+def recompute_candidates(first: datetime.date, last: datetime.date):
+    """The open deadlines whose counted days may touch [first, last]: recompute_open_deadlines' filter."""
+    return Deadline.objects.open().filter(start_date__lte=last).filter(due_date__gte=first)
+
+
+def recompute_or_start_job(
+    *, first, last, actor=None, request=None, reason="", inline_limit: int | None = None
+) -> CalendarRecompute:
+    """Recompute the open deadlines of [first, last] here when at most `inline_limit` may move (None: always
+    here); above it, start a `calendar_recompute` job (administrators only) that the worker takes after
+    this transaction commits, so it reads the calendar as changed. The job recomputes in batches, each in
+    its own transaction, with progress, and audits each moved due date with `actor` as its actor."""
+    candidates = None
+    if inline_limit is not None:
+        candidates = recompute_candidates(first, last).count()
+        if candidates > inline_limit:
+            from renewal.jobs import start_job
+
+            job = start_job(
+                CALENDAR_RECOMPUTE_JOB,
+                user=actor,
+                params={"first": first.isoformat(), "last": last.isoformat(), "reason": reason},
+            )
+            return CalendarRecompute(candidates=candidates, job=job)
+    changed = recompute_open_deadlines(first=first, last=last, actor=actor, request=request, reason=reason)
+    return CalendarRecompute(candidates=candidates, changed=changed)
 
 
 # Apps whose own rows follow a deadline (a publicity window's end) register a hook per deadline kind;
@@ -444,7 +577,19 @@ def recompute_open_deadlines(*, first, last, actor=None, request=None, reason=""
 
 
 def set_calendar_day(day: WorkCalendarDay, *, actor=None, request=None) -> list:
-    """An administrator changed one day: save it and recompute the open deadlines it may move."""
+    """An administrator changed one day: save it and recompute here the open deadlines it may move."""
+    return _set_calendar_day(day, actor=actor, request=request, inline_limit=None).changed
+
+
+def set_calendar_day_or_start_job(day: WorkCalendarDay, *, actor=None, request=None) -> CalendarRecompute:
+    """The administrator's edit of one day: saved and audited here; the open deadlines it may move are
+    recomputed here when few, else by a `calendar_recompute` job (CALENDAR_RECOMPUTE_INLINE_LIMIT)."""
+    return _set_calendar_day(
+        day, actor=actor, request=request, inline_limit=settings.CALENDAR_RECOMPUTE_INLINE_LIMIT
+    )
+
+
+def _set_calendar_day(day: WorkCalendarDay, *, actor, request, inline_limit) -> CalendarRecompute:
     with transaction.atomic():
         old = WorkCalendarDay.objects.filter(pk=day.pk).values_list("is_workday", flat=True).first()
         day.save()
@@ -457,12 +602,13 @@ def set_calendar_day(day: WorkCalendarDay, *, actor=None, request=None) -> list:
             data={"date": day.date.isoformat(), "kind": day.kind, "name": day.name},
             request=request,
         )
-        return recompute_open_deadlines(
+        return recompute_or_start_job(
             first=day.date,
             last=day.date,
             actor=actor,
             request=request,
             reason=f"工作日历 {chinese_date(day.date)} 已修改",
+            inline_limit=inline_limit,
         )
 
 

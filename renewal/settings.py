@@ -89,6 +89,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "renewal.urls"
 WSGI_APPLICATION = "renewal.wsgi.application"
 
+# Selects are written in Python, the same HTML as Django's templates (renewal/renderers.py, issue 16).
+FORM_RENDERER = "renewal.renderers.PortalFormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -186,6 +188,10 @@ else:
     }
 # The leaders' dashboard keeps its figures this long per scope (dashboard.selectors.cached_dashboard).
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
+# Filter choices drawn from a user's scope (the ledger's 实施主体, the audit trail's actions and people, the
+# deadlines' responsible organisations) and the 跨区 projects of a district are kept this long between
+# requests and kept current meanwhile (projects/scope_cache.py, renewal/choice_cache.py). 0: no cache.
+CHOICES_CACHE_SECONDS = int(os.environ.get("CHOICES_CACHE_SECONDS", "300"))
 
 # --- e-mail -------------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
@@ -271,6 +277,10 @@ DEADLINE_WARNING_WORKDAYS = int(os.environ.get("DEADLINE_WARNING_WORKDAYS", "3")
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(50 * 1024 * 1024)))
 # Background jobs (renewal/jobs.py): a running job without a progress heartbeat for this long was killed.
 JOB_HEARTBEAT_MINUTES = int(os.environ.get("JOB_HEARTBEAT_MINUTES", "10"))
+# A calendar change in the admin (one day, or a year's confirmation) recomputes the open deadlines it may
+# move inside the request when there are at most this many; above it, a `calendar_recompute` background
+# job with progress does it in batches (issue 16; the calendar itself is always written in the request).
+CALENDAR_RECOMPUTE_INLINE_LIMIT = int(os.environ.get("CALENDAR_RECOMPUTE_INLINE_LIMIT", "2000"))
 # The daily sweep catches up reminders whose day it missed (no run that morning) up to this many days back.
 REMINDER_CATCH_UP_DAYS = int(os.environ.get("REMINDER_CATCH_UP_DAYS", "14"))
 # The address links in e-mails point to (notifications, reminders).

@@ -7,6 +7,7 @@ from rest_framework import serializers, viewsets
 
 from renewal import calendar as workdays
 from renewal.api.actions import ApiAction, WorkflowActionsMixin
+from renewal.api.fields import ChoiceLabelField
 from renewal.api.views import ScopedViewSetMixin
 from renewal.workflow import TransitionRefused
 from supervision import services
@@ -43,7 +44,7 @@ class SupervisionEntrySerializer(serializers.ModelSerializer):
 
 class SupervisionTaskSerializer(serializers.ModelSerializer):
     units = SupervisionUnitSerializer(source="unit_links", many=True, read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = ChoiceLabelField("state")
     latest_progress = serializers.SerializerMethodField()
 
     class Meta:

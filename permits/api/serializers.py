@@ -5,13 +5,14 @@ from rest_framework import serializers
 from permits.choices import LandScope, Requirement
 from permits.models import InvestmentMonth, MonthlyInvestmentReport, PermitLine, ProjectWorks
 from permits.services import CONSTRUCTION_FIELDS, FACT_FIELDS
+from renewal.api.fields import ChoiceLabelField
 
 
 class PermitLineSerializer(serializers.ModelSerializer):
-    procedure_label = serializers.CharField(source="get_procedure_display", read_only=True)
+    procedure_label = ChoiceLabelField("procedure")
     proposed = serializers.CharField(read_only=True, help_text="系统建议的办理要求（取值同 requirement）")
-    requirement_label = serializers.CharField(source="get_requirement_display", read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    requirement_label = ChoiceLabelField("requirement")
+    state_label = ChoiceLabelField("state")
 
     class Meta:
         model = PermitLine
@@ -42,7 +43,7 @@ class PermitLineSerializer(serializers.ModelSerializer):
 
 
 class ProjectWorksSerializer(serializers.ModelSerializer):
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = ChoiceLabelField("state")
     works_started_on = serializers.DateField(source="project.works_started_on", read_only=True)
     completion_accepted_on = serializers.DateField(source="project.completion_accepted_on", read_only=True)
     library_exit_on = serializers.DateField(source="project.library_exit_on", read_only=True)

@@ -7,12 +7,13 @@ from rest_framework import serializers, viewsets
 
 from renewal import jobs
 from renewal.api.actions import ApiAction, WorkflowActionsMixin
+from renewal.api.fields import ChoiceLabelField
 from renewal.api.permissions import HasRole
 from renewal.models import Job
 
 
 class JobSerializer(serializers.ModelSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
     created_by = serializers.StringRelatedField()
     download_url = serializers.SerializerMethodField(help_text="任务完成后可下载结果的地址；未完成时为空")
 

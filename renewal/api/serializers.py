@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from renewal.api.fields import ChoiceLabelField
 from renewal.choices import DeadlineOutcome, DeadlineState
 from renewal.models import AuditEvent, Deadline, User
 
@@ -7,7 +8,7 @@ from renewal.models import AuditEvent, Deadline, User
 class MeSerializer(serializers.ModelSerializer):
     organization = serializers.StringRelatedField()
     district = serializers.SerializerMethodField()
-    role_label = serializers.CharField(source="get_role_display")
+    role_label = ChoiceLabelField("role")
 
     class Meta:
         model = User

@@ -130,6 +130,13 @@ class Deadline(models.Model):
                 condition=models.Q(state=DeadlineState.OPEN),
                 name="deadline_open_by_due",
             ),
+            # A district's open deadlines by due date: the home pages' red/yellow/green counts
+            # (renewal/selectors.py light_counts) are an index-only scan of it (issue 16).
+            models.Index(
+                fields=["district", "due_date"],
+                condition=models.Q(state=DeadlineState.OPEN),
+                name="deadline_open_district_due",
+            ),
         ]
 
     def __str__(self):

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from projects.models import Project
+from renewal.api.fields import ChoiceLabelField
 from renewal.attachments import validate_upload
 from renewal.choices import Role
 from review.choices import PUBLICITY_MIN_WORKDAYS, CommentKind, Decision
@@ -47,7 +48,7 @@ class PlanProjectSerializer(serializers.ModelSerializer):
 
 
 class RevisionRequestSerializer(serializers.ModelSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
 
     class Meta:
         model = RevisionRequest
@@ -68,7 +69,7 @@ class RevisionRequestSerializer(serializers.ModelSerializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     project = PlanProjectSerializer(read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = ChoiceLabelField("state")
     facts = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="方案事项代码")
     content = serializers.DictField(read_only=True, help_text="方案内容（草稿），按模块代码分组")
     revision_requests = RevisionRequestSerializer(
@@ -115,7 +116,7 @@ class DepartmentReviewSerializer(serializers.ModelSerializer):
     round_number = serializers.IntegerField(source="review_round.number", read_only=True)
     version = serializers.IntegerField(source="review_round.version", read_only=True, help_text="审查版本")
     department = serializers.CharField(source="department.name", read_only=True)
-    decision_label = serializers.CharField(source="get_decision_display", read_only=True)
+    decision_label = ChoiceLabelField("decision")
     counts_as_agreement = serializers.BooleanField(
         read_only=True, help_text="同意，或修改后同意且已确认修改落实"
     )
@@ -159,14 +160,14 @@ class StaffCommentSerializer(serializers.ModelSerializer):
     district's staff who answer it (and administrators); everyone else reads the public, redacted text."""
 
     kind = serializers.CharField(read_only=True, help_text="support 支持 / objection 异议 / suggestion 建议")
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
+    outcome_label = ChoiceLabelField("outcome")
     text = serializers.SerializerMethodField()
     response = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField(help_text="仅负责答复的工作人员可见")
     contact = serializers.SerializerMethodField(help_text="仅负责答复的工作人员可见")
     receipt = serializers.SerializerMethodField(help_text="回执号，仅负责答复的工作人员可见")
-    moderation_label = serializers.CharField(source="get_moderation_display", read_only=True)
+    moderation_label = ChoiceLabelField("moderation")
     proposed_text = serializers.SerializerMethodField(
         help_text="拟公开文本（自动隐去识别出的个人信息），仅负责审核的工作人员可见"
     )
@@ -509,7 +510,7 @@ class PublicCommentSerializer(serializers.Serializer):
     answer (issue 9: nothing else of what the public wrote)."""
 
     kind = serializers.ChoiceField(choices=CommentKind.choices, read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
     text = serializers.SerializerMethodField(help_text="经审核公开的意见内容（已去除个人信息）")
     submitted_at = serializers.DateTimeField(read_only=True)
     response = serializers.SerializerMethodField(help_text="经审核公开的工作人员答复；未公开时为空")
