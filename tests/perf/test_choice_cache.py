@@ -147,7 +147,7 @@ def test_audit_choices_rebuilt_when_old(client, cached, settings):
     _audit_choices(client)
     settings.CHOICES_CACHE_SECONDS = 1
     key = next(k for k in cache._cache if "choices:audit:" in k)  # locmem: the stored (born, mark, facts)
-    born, mark, facts = cache.get(key.split(":", 2)[-1])
+    born, mark, _ = cache.get(key.split(":", 2)[-1])
     cache.set(key.split(":", 2)[-1], (born - 10, mark, {"actions": {}, "actors": set(), "types": set()}))
     assert "intake.submit" in _audit_choices(client)["action"]
 
