@@ -18,7 +18,7 @@ from projects import scope_cache
 from projects.choices import Library, Path, Stage
 from projects.models import Category, CityPlanBatch, Project, SubType
 from renewal.choices import DepartmentCode, Role
-from renewal.inputs import BoundedDateFilter
+from renewal.inputs import BoundedDateFilter, ModelChoiceFilter
 from renewal.models import District, Organization
 
 # Sorting by stage follows the pipeline (DOMAIN.md §3), not the alphabet of the stored codes.
@@ -114,19 +114,15 @@ class ProjectOrderingFilter(django_filters.OrderingFilter):
 
 
 class ProjectFilterSet(django_filters.FilterSet):
-    district = django_filters.ModelChoiceFilter(
+    district = ModelChoiceFilter(
         label="区", queryset=visible_districts, empty_label="全部", method="filter_district"
     )
-    category = django_filters.ModelChoiceFilter(
-        label="类别", queryset=Category.objects.all(), empty_label="全部"
-    )
-    sub_type = django_filters.ModelChoiceFilter(
-        label="子类", queryset=SubType.objects.all(), empty_label="全部"
-    )
+    category = ModelChoiceFilter(label="类别", queryset=Category.objects.all(), empty_label="全部")
+    sub_type = ModelChoiceFilter(label="子类", queryset=SubType.objects.all(), empty_label="全部")
     path = django_filters.ChoiceFilter(label="实施路径", choices=Path.choices, empty_label="全部")
     stage = django_filters.ChoiceFilter(label="阶段", choices=Stage.choices, empty_label="全部")
     library = django_filters.ChoiceFilter(label="项目库", choices=Library.choices, empty_label="全部")
-    entity = django_filters.ModelChoiceFilter(
+    entity = ModelChoiceFilter(
         label="实施主体/统筹主体",
         queryset=visible_entities,
         method="filter_entity",
@@ -206,7 +202,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     locality = django_filters.CharFilter(label="属地", field_name="locality", help_text="街镇/园区，完全一致")
-    city_plan_batch = django_filters.ModelChoiceFilter(
+    city_plan_batch = ModelChoiceFilter(
         label="城市更新计划批次", queryset=CityPlanBatch.objects.all(), empty_label="全部"
     )
     reported_to_city = django_filters.BooleanFilter(label="已上报市级", method="filter_reported_to_city")

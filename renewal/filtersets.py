@@ -13,7 +13,7 @@ from django.db.models import Min, Q
 
 from renewal import choice_cache
 from renewal.choices import DeadlineOutcome, DeadlineState
-from renewal.inputs import BoundedDateFilter
+from renewal.inputs import BoundedDateFilter, ModelChoiceFilter
 from renewal.models import AuditEvent, Deadline, District, Organization
 
 SYSTEM_ACTOR = "system"
@@ -126,7 +126,7 @@ class AuditFilterForm(forms.Form):
 class AuditEventFilterSet(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(label="操作", empty_label="全部操作")
     actor = django_filters.ChoiceFilter(label="操作人", method="filter_actor", empty_label="全部人员")
-    organization = django_filters.ModelChoiceFilter(
+    organization = ModelChoiceFilter(
         label="单位",
         queryset=visible_organizations,
         method="filter_organization",
@@ -263,16 +263,14 @@ class DeadlineFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="项目或事项", method="filter_text")
     # The dashboard's drill-down (issue 14): overdue by responsible organisation, per district, and the
     # deadlines met late in one year — the list shows the rows the dashboard counted.
-    responsible_organization = django_filters.ModelChoiceFilter(
+    responsible_organization = ModelChoiceFilter(
         label="责任单位",
         queryset=responsible_organizations,
         empty_label="全部责任单位",
         null_label="未指定责任单位",
         null_value=NO_ORGANIZATION,
     )
-    district = django_filters.ModelChoiceFilter(
-        label="区", queryset=visible_deadline_districts, empty_label="全部区"
-    )
+    district = ModelChoiceFilter(label="区", queryset=visible_deadline_districts, empty_label="全部区")
     due_date__gte = BoundedDateFilter(
         label="到期日自", field_name="due_date", lookup_expr="gte", widget=DATE_WIDGET
     )

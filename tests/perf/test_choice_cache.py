@@ -228,3 +228,38 @@ def test_postgresql_counts_a_districts_lights_off_an_index():
         cursor.execute("EXPLAIN " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using deadline_open_district_due" in plan, plan
+
+
+# --- filter choices without server-side cursors --------------------------------------------------------
+
+
+def test_listed_choices_are_the_same_as_django_filters_gives(rf):
+    """The deadline list's 责任单位 has an empty and a null choice: same order and values as before."""
+    import django_filters
+
+    from renewal.filtersets import DeadlineFilterSet
+
+    open_project_deadline(
+        ProjectFactory(),
+        D("2025-03-03"),
+        responsible_organization=OrganizationFactory(kind=OrganizationKind.DEPARTMENT, district=district()),
+    )
+    request = rf.get("/deadlines/")
+    request.user = user(Role.STAFF)
+    field = DeadlineFilterSet({}, queryset=Deadline.objects.all(), request=request).form.fields[
+        "responsible_organization"
+    ]
+    plain = django_filters.ModelChoiceFilter(
+        queryset=field.queryset, empty_label="全部责任单位", null_label="未指定责任单位", null_value="none"
+    ).field
+    assert list(field.choices) == list(plain.choices)
+    assert [value for value, _ in field.choices][:2] == ["", "none"] and len(list(field.choices)) == 3
+
+
+def test_postgresql_ledger_reads_its_choices_without_server_side_cursors(client):
+    need_postgresql()
+    client.force_login(user(Role.STAFF))
+    ProjectFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("projects:project_list")).status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DECLARE")]
