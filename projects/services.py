@@ -533,6 +533,20 @@ def answerable_opinions(user, opinions) -> list[IntakeOpinion]:
     return [o for o in opinions if INTAKE_OPINION.refusal(o, "decide", user=user, reason=None) == ""]
 
 
+def answerable_opinions_in(user, opinions):
+    """answerable_opinions as a filter of the queryset `opinions`, for lists paginated in the database
+    (issue 16): INTAKE_OPINION "decide" for this user, written as columns — routed to the user's
+    department (is_routed_department), still pending (the step's sources), while the project's intake
+    review is open (review_open; an exited project is never at those stages, so read_only holds too)."""
+    if user.role != Role.REVIEWER:
+        return opinions.none()
+    return opinions.filter(
+        department_id=user.organization_id,
+        opinion__in=INTAKE_OPINION.get("decide").sources,
+        project__stage__in=OPINION_STAGES,
+    )
+
+
 # --- the project's stage after intake -------------------------------------------------------------
 
 # Where a project may go from each stage once it is in the implementation library (DOMAIN.md §3 steps

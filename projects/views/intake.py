@@ -394,13 +394,17 @@ class IntakeInboxView(RoleRequiredMixin, View):
         user = request.user
         context = {"pending_opinions": [], "rows": [], "page": None}
         if user.role == Role.REVIEWER:
-            context["pending_opinions"] = services.answerable_opinions(
+            # Filtered and paginated in the database (issue 16): a department of the city is asked about
+            # thousands of applications; one page is read.
+            opinions = services.answerable_opinions_in(
                 user,
                 IntakeOpinion.objects.visible_to(user)
-                .filter(opinion__in=services.INTAKE_OPINION.get("decide").sources)
                 .select_related("project", "project__category")
-                .order_by("routed_at"),
+                .order_by("routed_at", "pk"),
             )
+            page = Paginator(opinions, self.page_size).get_page(request.GET.get("page"))
+            context["pending_opinions"] = list(page.object_list)
+            context["page"] = page
         else:
             stages = self.INTAKE_STAGES if user.role == Role.ENTITY else self.INTAKE_STAGES[1:]
             queryset = (

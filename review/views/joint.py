@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
@@ -148,9 +148,24 @@ class PlanRow:
     earliest: DeadlineRow | None
 
 
-def pending_department_reviews(user) -> list[ReviewRow]:
-    """The reviewer's department's unanswered opinions in current rounds, each with its clock."""
-    reviews = list(
+# The plan's own document, which an inbox row never shows (a plan's modules may run to many kilobytes).
+PLAN_DOCUMENT_FIELDS = ("content", "facts", "declared_facts")
+
+
+def pending_department_reviews(user):
+    """The reviewer's department's unanswered opinions in current rounds, the earliest open clock first
+    (ordered in the database, issue 16: a department at city scale had every row lit and sorted in Python)."""
+    open_due = (
+        Deadline.objects.filter(
+            content_type=ContentType.objects.get_for_model(DepartmentReview),
+            object_id=OuterRef("pk"),
+            state=DeadlineState.OPEN,
+            kind=DEADLINE_DEPARTMENT_REVIEW,
+        )
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
+    return (
         DepartmentReview.objects.visible_to(user)
         .filter(
             is_active=True,
@@ -164,27 +179,33 @@ def pending_department_reviews(user) -> list[ReviewRow]:
                 )
             )
         )
+        .annotate(open_due=Subquery(open_due))
         .select_related("review_round__plan__project", "department")
-        .prefetch_related(
-            Prefetch(
-                "deadlines",
-                queryset=Deadline.objects.filter(state=DeadlineState.OPEN, kind=DEADLINE_DEPARTMENT_REVIEW),
-            )
-        )
+        .defer(*(f"review_round__plan__{name}" for name in PLAN_DOCUMENT_FIELDS))
+        .order_by(F("open_due").asc(nulls_last=True), "pk")
     )
-    rows = deadlines_with_lights([d for r in reviews for d in r.deadlines.all()])
+
+
+def department_review_rows(reviews) -> list[ReviewRow]:
+    """One page of pending reviews, each with its earliest open department-review clock, lit."""
+    reviews = list(reviews)
+    prefetch_related_objects(
+        reviews,
+        Prefetch(
+            "deadlines",
+            queryset=Deadline.objects.filter(state=DeadlineState.OPEN, kind=DEADLINE_DEPARTMENT_REVIEW),
+        ),
+    )
     by_review = {}
-    for row in rows:
+    for row in deadlines_with_lights([d for r in reviews for d in r.deadlines.all()]):
         current = by_review.get(row.deadline.object_id)
         if current is None or row.deadline.due_date < current.deadline.due_date:
             by_review[row.deadline.object_id] = row
-    result = [ReviewRow(r, by_review.get(r.pk)) for r in reviews]
-    result.sort(key=lambda row: (row.deadline is None, row.deadline.deadline.due_date if row.deadline else 0))
-    return result
+    return [ReviewRow(r, by_review.get(r.pk)) for r in reviews]
 
 
 def pending_pre_review_comments(user):
-    return list(
+    return (
         PreReviewComment.objects.filter(
             department_id=user.organization_id,
             answered_at__isnull=True,
@@ -192,6 +213,7 @@ def pending_pre_review_comments(user):
             version=F("plan__current_version"),
         )
         .select_related("plan__project", "department")
+        .defer(*(f"plan__{name}" for name in PLAN_DOCUMENT_FIELDS))
         .order_by("requested_at", "pk")
     )
 
@@ -261,8 +283,19 @@ class ReviewInboxView(RoleRequiredMixin, View):
         role = user.effective_role
         context = {"role": role}
         if role == Role.REVIEWER:
-            context["department_rows"] = pending_department_reviews(user)
-            context["pre_review_comments"] = pending_pre_review_comments(user)
+            # Both lists paginate (issue 16): only the page shown is read and lit.
+            reviews = Paginator(pending_department_reviews(user), self.page_size).get_page(
+                request.GET.get("page")
+            )
+            comments = Paginator(pending_pre_review_comments(user), self.page_size).get_page(
+                request.GET.get("pre_page")
+            )
+            context.update(
+                department_page=reviews,
+                department_rows=department_review_rows(reviews.object_list),
+                pre_review_page=comments,
+                pre_review_comments=list(comments.object_list),
+            )
             return render(request, "review/joint_inbox.html", context)
         context["moderation"] = moderation_counts(user)  # public comments waiting to be read (issue 9)
         plans = ImplementationPlan.objects.visible_to(user).select_related("project__district")
