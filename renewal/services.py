@@ -54,11 +54,16 @@ def record_event(
     district=None,
     organization=None,
     co_organization=None,
+    object_repr: str | None = None,
+    scoped: bool = False,
     save: bool = True,
 ) -> AuditEvent:
     """Append one audit event. The only way the application writes to the audit trail.
 
-    save=False builds the event without writing it, for `record_events`."""
+    save=False builds the event without writing it, for `record_events`; object_repr, when given, names the
+    object instead of str(obj) (a bulk recompute names each subject as its deadline does, without loading
+    what str() of a department's review or a notice reads); scoped=True says district and organisations
+    given are the object's whole scope, even where one is empty (a deadline carries its subject's)."""
     from renewal import audit_actions
 
     if not audit_actions.is_registered(action):
@@ -67,7 +72,9 @@ def record_event(
     # The object's scope is read only when the caller did not give it (a bulk recompute gives it, so
     # that building thousands of events does not load each subject's district and owners).
     obj_district, (owner, co_owner) = (
-        scope_of(obj) if obj is not None and not (district and organization) else (None, (None, None))
+        scope_of(obj)
+        if obj is not None and not scoped and not (district and organization)
+        else (None, (None, None))
     )
     actor = actor if actor is not None and actor.is_authenticated else None
     event = AuditEvent(
@@ -79,7 +86,7 @@ def record_event(
         if obj is not None
         else None,
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=(str(obj) if object_repr is None else object_repr)[:200] if obj is not None else "",
         district=district or obj_district,
         organization=organization or owner,
         co_organization=co_organization or (None if organization else co_owner),
@@ -562,6 +569,8 @@ def recompute_open_deadlines(*, first, last, actor=None, request=None, reason=""
             "action": "deadline.recompute",
             "action_label": f"重算期限：{deadline.title}",
             "obj": deadline.subject or deadline,
+            "object_repr": deadline.subject_repr if deadline.subject else None,
+            "scoped": deadline.subject is not None,
             "district": deadline.district,
             "organization": deadline.subject_organization,
             "co_organization": deadline.subject_co_organization,

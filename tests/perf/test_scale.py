@@ -236,3 +236,45 @@ def test_confirming_a_year_recomputes_in_constant_queries():
         return _counted(queries)
 
     assert run(10) == run(100)
+
+
+def test_moving_review_deadlines_does_not_load_each_subject(db):
+    """A holiday moving departments' review clocks wrote each audit event from the review itself (its
+    department and plan read row by row): one query per moved deadline. The deadline already names its
+    subject and carries its scope, so the queries do not grow with the number moved."""
+    from review import services as review_services
+    from review.deadlines import DEADLINE_DEPARTMENT_REVIEW
+    from tests.review.helpers import World
+
+    world = World()
+    admin = user(Role.ADMINISTRATOR, organization=None)
+
+    def start(n):
+        for i in range(n):
+            project = world.implementation_project(name=f"测试片区{Deadline.objects.count()}-{i}")
+            review_services.start_joint_review(world.three_department_plan(project), actor=world.staff)
+
+    def holiday_queries():
+        deadline = (
+            Deadline.objects.filter(kind=DEADLINE_DEPARTMENT_REVIEW, state="open").order_by("pk").first()
+        )
+        day = deadline.start_date + datetime.timedelta(days=1)
+        while not WorkCalendarDay.objects.get(date=day).is_workday:
+            day += datetime.timedelta(days=1)
+        calendar_day = WorkCalendarDay.objects.get(date=day)
+        calendar_day.is_workday, calendar_day.kind = False, CalendarDayKind.HOLIDAY
+        with CaptureQueriesContext(connection) as queries:
+            changed = services.set_calendar_day(calendar_day, actor=admin)
+        calendar_day.is_workday, calendar_day.kind = True, CalendarDayKind.WORKDAY
+        services.set_calendar_day(calendar_day, actor=admin)  # and back, for the next measure
+        moved = [d for d, _ in changed if d.kind == DEADLINE_DEPARTMENT_REVIEW]
+        return _counted(queries), len(moved), changed
+
+    start(1)
+    few, moved_few, _ = holiday_queries()
+    start(4)
+    many, moved_many, changed = holiday_queries()
+    assert moved_few == 3 and moved_many == 15
+    assert many == few, (few, many)
+    event = AuditEvent.objects.filter(action="deadline.recompute").order_by("-pk").first()
+    assert event.object_repr and event.district_id and event.object_repr == changed[-1][0].subject_repr
