@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from renewal.choices import DepartmentCode
 from renewal.models import Attachment, Deadline
-from renewal.permissions import ScopedQuerySet
+from renewal.permissions import REVIEWER_ROLE, ScopedQuerySet
 from review.choices import (
     CommentKind,
     CommentModeration,
@@ -33,14 +33,20 @@ def _routed_to(prefix: str = ""):
     return staticmethod(narrowing)
 
 
+def _one_row_each(queryset, user):
+    """Only the reviewer narrowing joins to many rows (the department's rounds and comments): DISTINCT
+    then keeps one row each. For everyone else it is not needed, and it made PostgreSQL sort every plan
+    of the district (with all its columns) to show a page of the staff's inbox (issue 16)."""
+    return queryset.distinct() if getattr(user, "role", None) == REVIEWER_ROLE else queryset
+
+
 class PlanQuerySet(ScopedQuerySet):
     scope_district = "project__district"
     scope_organizations = ("project__implementing_entity", "project__coordinating_entity")
     scope_reviewer = _routed_to()
 
     def visible_to(self, user):
-        # The reviewer narrowing joins to many rows; keep one row per plan.
-        return super().visible_to(user).distinct()
+        return _one_row_each(super().visible_to(user), user)
 
 
 class ImplementationPlan(models.Model):
@@ -81,6 +87,10 @@ class ImplementationPlan(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "实施方案"
+        # The staff's review inbox, latest change first (review/views/joint.py ReviewInboxView).
+        indexes = [
+            models.Index(models.F("updated_at").desc(), models.F("id").desc(), name="plan_updated_desc")
+        ]
 
     def __str__(self):
         return f"{self.project.name} 实施方案"
@@ -178,7 +188,7 @@ class RevisionRequestQuerySet(PlanPartQuerySet):
     )
 
     def visible_to(self, user):
-        return super().visible_to(user).distinct()
+        return _one_row_each(super().visible_to(user), user)
 
 
 class RevisionRequest(PlanPart, models.Model):
@@ -331,7 +341,7 @@ class ReviewRoundQuerySet(ScopedQuerySet):
     scope_reviewer = staticmethod(lambda user: Q(department_reviews__department_id=user.organization_id))
 
     def visible_to(self, user):
-        return super().visible_to(user).distinct()
+        return _one_row_each(super().visible_to(user), user)
 
 
 class ReviewRound(PlanPart, models.Model):
@@ -451,7 +461,7 @@ class OpinionQuerySet(ScopedQuerySet):
     )
 
     def visible_to(self, user):
-        return super().visible_to(user).distinct()
+        return _one_row_each(super().visible_to(user), user)
 
 
 class JointReviewOpinion(models.Model):
