@@ -283,10 +283,10 @@ def test_moving_review_deadlines_does_not_load_each_subject(db):
 def test_only_a_reviewers_plans_need_distinct():
     """DISTINCT over plans made PostgreSQL sort every plan of the district, all columns, for one page of the
     staff's review inbox (49 ms at city scale); only the reviewer narrowing joins to many rows."""
-    from review.models import DepartmentReview, ImplementationPlan
+    from review.models import ImplementationPlan, ReviewRound
 
     staff, reviewer = user(Role.STAFF), user(Role.REVIEWER)
-    for model in (ImplementationPlan, DepartmentReview):
+    for model in (ImplementationPlan, ReviewRound):
         assert "DISTINCT" not in str(model.objects.visible_to(staff).query)
         assert "DISTINCT" in str(model.objects.visible_to(reviewer).query)
     with connection.cursor() as cursor:
