@@ -206,6 +206,17 @@ def run(scale: str, user):
             q,
         )
     )
+
+    # The beat task closing the notices whose window has ended (issue 16: 443 took 11.9 s, 11,070 queries).
+    from django.utils import timezone
+
+    from review.models import Publicity
+    from review.services import close_expired_publicities
+
+    expired = Publicity.objects.filter(state="open", ends_at__lt=timezone.now()).count()
+    with rolled_back():
+        s, q, closed = measure(close_expired_publicities)
+    rows.append((f"close {expired:,} expired notices", f"{s:.1f} s", f"{closed:,} closed", "", q))
     return rows
 
 

@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from projects.selectors import ledger_queryset, ledger_rows
-from projects.views.ledger import ledger_workbook
+from projects.selectors import ledger_queryset
+from projects.views.ledger import ledger_workbook, streamed_ledger_rows
 from renewal.choices import Role
 from reports.workbook import Column, StreamingSheet, discard, new_workbook
 from tests.projects import factories
@@ -19,7 +19,7 @@ def test_the_ledger_export_is_write_only_and_takes_a_generator(db, make_user):
     consumed = []
 
     def rows():
-        for row in ledger_rows(ledger_queryset(staff).order_by("code")):
+        for row in streamed_ledger_rows(ledger_queryset(staff).order_by("code")):
             consumed.append(row)
             yield row
 
