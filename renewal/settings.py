@@ -192,6 +192,8 @@ DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
 # deadlines' responsible organisations) and the 跨区 projects of a district are kept this long between
 # requests and kept current meanwhile (projects/scope_cache.py, renewal/choice_cache.py). 0: no cache.
 CHOICES_CACHE_SECONDS = int(os.environ.get("CHOICES_CACHE_SECONDS", "300"))
+# The public notice list as anonymous readers see it (review/public_cache.py); renewed on any notice change.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "60"))
 
 # --- e-mail -------------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "")

@@ -15,4 +15,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REACTIONS_RAISE = True  # a failing reaction (renewal/reactions.py) fails the test instead of being logged
 DASHBOARD_CACHE_SECONDS = 0  # tests reuse user ids across databases: figures are always computed afresh
+PUBLIC_PAGE_CACHE_SECONDS = 0  # tests/perf/test_choice_cache.py turns it on
 CHOICES_CACHE_SECONDS = 0  # likewise the cached choices (tests/perf/test_choice_cache.py turns them on)

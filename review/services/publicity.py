@@ -26,6 +26,7 @@ from renewal.services import (
     record_events,
 )
 from renewal.workflow import TransitionRefused
+from review import public_cache
 from review.choices import (
     DEADLINE_LAND_ALL,
     DEADLINE_LAND_FIRST_PHASE,
@@ -458,6 +459,7 @@ def close_expired_publicities(now=None) -> int:
                 }
             )
         Publicity.objects.bulk_update(notices, ["state", "closed_at", "result"], batch_size=1000)
+        transaction.on_commit(public_cache.notices_changed)  # bulk_update sends no post_save
         # finish_if_possible for the plans whose notice is their latest and fully answered: taken here in
         # bulk where the plan and project are where the step leaves from; anything unusual (a superseded
         # notice, a project at another stage) goes through the per-plan step, which refuses as before.

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
+from renewal import calendar as workdays
 from renewal.choices import Role
 from renewal.models import District
 from renewal.permissions import get_visible_or_404
 from renewal.views import RoleRequiredMixin
 from renewal.workflow import TransitionRefused
-from review import services
+from review import public_cache, services
 from review.choices import CommentKind, CommentOutcome, PublicityState
 from review.models import PublicComment, Publicity
 from review.redaction import internal_response, internal_text, public_response, public_text
@@ -107,6 +109,17 @@ class PublicNoticeListView(View):
     """公示公告: every published notice, newest first, with its window and working days left."""
 
     def get(self, request):
+        if not public_cache.cacheable(request):
+            return self._page(request)
+        key = public_cache.key_for(request, workdays.today())
+        content = cache.get(key)
+        if content is None:
+            response = self._page(request)
+            cache.set(key, response.content, public_cache.seconds())
+            return response
+        return HttpResponse(content)
+
+    def _page(self, request):
         notices = public_notices()
         districts = District.objects.all()
         district_code = request.GET.get("district", "").strip()

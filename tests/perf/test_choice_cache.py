@@ -263,3 +263,60 @@ def test_postgresql_ledger_reads_its_choices_without_server_side_cursors(client)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("projects:project_list")).status_code == 200
     assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DECLARE")]
+
+
+# --- the public list for anonymous readers -------------------------------------------------------------
+
+
+@pytest.fixture
+def public_cached(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_public_list_is_served_from_the_cache_and_renewed_by_any_notice_change(
+    client, public_cached, django_capture_on_commit_callbacks
+):
+    from review import services as review_services
+    from review.models import Publicity
+    from tests.review.helpers import World
+
+    world = World()
+    first = world.publicity(world.implementation_project(name="第一个公示项目"))
+    url = reverse("publicity:list")
+    assert "第一个公示项目" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.status_code == 200 and "第一个公示项目" in again.content.decode()
+    assert len(queries) == 0, [q["sql"] for q in queries.captured_queries]
+    assert again["Content-Security-Policy"]  # the middleware still answers as for any page
+
+    # A second notice is published: the list shows it on the next request (post_save renewed it).
+    world.publicity(world.implementation_project(name="第二个公示项目"))
+    assert "第二个公示项目" in client.get(url).content.decode()
+
+    # The expired notices closed in bulk (no post_save): renewed after the commit.
+    html = client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = review_services.close_expired_publicities(now=first.ends_at + datetime.timedelta(days=400))
+    assert closed == 2 and not Publicity.objects.filter(state="open").exists()
+    assert client.get(url).content.decode() != html
+
+    # Another query string is another page.
+    assert client.get(url, {"district": "110102"}).content.decode().count("data-notice=") == 0
+
+
+def test_signed_in_readers_never_get_the_anonymous_page(client, public_cached):
+    from tests.review.helpers import World
+
+    world = World()
+    world.publicity(world.implementation_project(name="公示项目"))
+    url = reverse("publicity:list")
+    client.get(url)  # cached for anonymous readers
+    client.force_login(world.staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert len(queries) > 0 and "公示项目" in response.content.decode()
+    assert world.staff.username in response.content.decode() or "退出" in response.content.decode()
