@@ -523,12 +523,13 @@ def recompute_or_start_job(
 
 
 # Apps whose own rows follow a deadline (a publicity window's end) register a hook per deadline kind;
-# it runs, inside the same transaction, after the kernel moved that deadline.
+# it runs once per recompute, inside the same transaction, with every deadline of that kind it moved.
 _RECOMPUTE_HOOKS: dict[str, list] = {}
 
 
 def on_deadline_recomputed(kind: str, hook) -> None:
-    """Call hook(deadline, old_due, actor) whenever a deadline of `kind` is recomputed."""
+    """Call hook(moved, actor) whenever deadlines of `kind` are recomputed; moved is a list of
+    (deadline, old due date), so the hook can update its rows in bulk (issue 16)."""
     if hook not in _RECOMPUTE_HOOKS.setdefault(kind, []):
         _RECOMPUTE_HOOKS[kind].append(hook)
 
@@ -538,7 +539,7 @@ def recompute_open_deadlines(*, first, last, actor=None, request=None, reason=""
     `pks` narrows it to these deadlines (the sweep passes only those it found moved)."""
     # Set-based (issue 16: 144,606 queries for 14,444 moved dates before): one locked read of the
     # candidates with their scope, one calendar snapshot, one bulk UPDATE, subjects fetched per content
-    # type, audit events written in bulk. Only the apps' recompute hooks still run per moved deadline.
+    # type, audit events written in bulk; the apps' hooks get every moved deadline of their kind at once.
     candidates = Deadline.objects.open().filter(start_date__lte=last).filter(due_date__gte=first)
     if pks is not None:
         candidates = candidates.filter(pk__in=list(pks))
@@ -558,9 +559,13 @@ def recompute_open_deadlines(*, first, last, actor=None, request=None, reason=""
     if not moved:
         return []
     Deadline.objects.bulk_update([d for d, _ in moved], ["due_date", "provisional"], batch_size=1000)
+    by_kind: dict[str, list] = {}
     for deadline, old_due in moved:
-        for hook in _RECOMPUTE_HOOKS.get(deadline.kind, ()):
-            hook(deadline, old_due, actor)
+        if deadline.kind in _RECOMPUTE_HOOKS:
+            by_kind.setdefault(deadline.kind, []).append((deadline, old_due))
+    for kind, of_kind in by_kind.items():
+        for hook in _RECOMPUTE_HOOKS[kind]:
+            hook(of_kind, actor)
     changed = [(d, old_due) for d, old_due in moved if d.due_date != old_due]
     prefetch_related_objects([d for d, _ in changed], "subject")
     record_events(

@@ -516,35 +516,59 @@ def _finish_publicities(plans, now) -> list[dict]:
     return events
 
 
-def _publicity_window_recomputed(deadline, old_due, actor) -> None:
-    """A confirmed calendar moved the window's last working day. An announced window is never shortened
-    (第十一条: not less than 15 working days); a later end is taken, and the notice says so."""
-    publicity = (
-        Publicity.objects.select_for_update().select_related("plan__project").get(pk=deadline.object_id)
+def _publicity_windows_recomputed(moved, actor) -> None:
+    """A confirmed calendar moved windows' last working days. An announced window is never shortened
+    (第十一条: not less than 15 working days); a later end is taken, and the notice says so. Set-based:
+    one locked read of the notices, one of their projects, two bulk updates and the events in bulk."""
+    by_notice = {deadline.object_id: deadline for deadline, _ in moved}
+    notices = list(
+        Publicity.objects.select_for_update(of=("self",))
+        .select_related(
+            "plan__project__district",
+            "plan__project__implementing_entity",
+            "plan__project__coordinating_entity",
+        )
+        .filter(pk__in=list(by_notice), state=PublicityState.OPEN)
+        .order_by("pk")
     )
-    if publicity.state != PublicityState.OPEN:
-        return
-    new_end = datetime.datetime.combine(
+    later = {p.pk for p in notices if _window_end(by_notice[p.pk]) > p.ends_at}  # the project follows
+    locked = {
+        project.pk: project
+        for project in Project.objects.select_for_update().filter(
+            pk__in=[p.plan.project_id for p in notices if p.pk in later]
+        )
+    }
+    now, events, projects = timezone.now(), [], []
+    for publicity in notices:
+        deadline = by_notice[publicity.pk]
+        before, publicity.provisional = publicity.ends_at, deadline.provisional
+        if publicity.pk in later:
+            publicity.ends_at = _window_end(deadline)
+            project = locked[publicity.plan.project_id]
+            project.publicity_end, project.updated_at = publicity.ends_at, now
+            projects.append(project)
+            events.append(
+                {
+                    "actor": actor,
+                    "action": "publicity.window_moved",
+                    "action_label": "公示期随工作日历调整",
+                    "obj": publicity.plan.project,
+                    "from_state": workdays.chinese_date(before),
+                    "to_state": workdays.chinese_date(publicity.ends_at),
+                    "reason": "工作日历确认后重算，公示期不少于规定的工作日数",
+                }
+            )
+    Publicity.objects.bulk_update(notices, ["ends_at", "provisional"], batch_size=1000)
+    Project.objects.bulk_update(projects, ["publicity_end", "updated_at"], batch_size=1000)
+    record_events(events)
+    if notices:
+        transaction.on_commit(public_cache.notices_changed)  # bulk_update sends no post_save
+
+
+def _window_end(deadline) -> datetime.datetime:
+    return datetime.datetime.combine(
         deadline.due_date, datetime.time(23, 59, 59), tzinfo=timezone.get_default_timezone()
     )
-    before = publicity.ends_at
-    publicity.provisional = deadline.provisional
-    if new_end > publicity.ends_at:
-        publicity.ends_at = new_end
-        project = Project.objects.select_for_update().get(pk=publicity.plan.project_id)
-        project.publicity_end = new_end
-        project.save(update_fields=["publicity_end", "updated_at"])
-    publicity.save(update_fields=["ends_at", "provisional"])
-    if publicity.ends_at != before:
-        record_event(
-            actor=actor,
-            action="publicity.window_moved",
-            action_label="公示期随工作日历调整",
-            obj=publicity.plan.project,
-            from_state=workdays.chinese_date(before),
-            to_state=workdays.chinese_date(publicity.ends_at),
-            reason="工作日历确认后重算，公示期不少于规定的工作日数",
-        )
 
 
-on_deadline_recomputed(DEADLINE_PUBLICITY_WINDOW, _publicity_window_recomputed)
+on_deadline_recomputed(DEADLINE_PUBLICITY_WINDOW, _publicity_windows_recomputed)

@@ -292,3 +292,44 @@ def test_only_a_reviewers_plans_need_distinct():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, ImplementationPlan._meta.db_table)
     assert "plan_updated_desc" in constraints
+
+
+def test_moving_publicity_windows_takes_the_same_queries_for_1_and_4(db):
+    """Each moved notice window was re-read, locked, saved and audited on its own (2,216 queries for a
+    holiday at city scale); the hook now gets every moved window at once."""
+    from review.deadlines import DEADLINE_PUBLICITY_WINDOW
+    from review.models import Publicity
+    from tests.review.helpers import World
+
+    world = World()
+    admin = user(Role.ADMINISTRATOR, organization=None)
+
+    def publish(n):
+        for i in range(n):
+            world.publicity(world.implementation_project(name=f"公示片区{Publicity.objects.count()}-{i}"))
+
+    def holiday():
+        deadline = (
+            Deadline.objects.filter(kind=DEADLINE_PUBLICITY_WINDOW, state="open").order_by("pk").first()
+        )
+        day = deadline.start_date + datetime.timedelta(days=1)
+        while not WorkCalendarDay.objects.get(date=day).is_workday:
+            day += datetime.timedelta(days=1)
+        calendar_day = WorkCalendarDay.objects.get(date=day)
+        calendar_day.is_workday, calendar_day.kind = False, CalendarDayKind.HOLIDAY
+        with CaptureQueriesContext(connection) as queries:
+            services.set_calendar_day(calendar_day, actor=admin)
+        calendar_day.is_workday, calendar_day.kind = True, CalendarDayKind.WORKDAY
+        services.set_calendar_day(calendar_day, actor=admin)  # back: the windows keep the later end
+        return _counted(queries)
+
+    publish(1)
+    few = holiday()
+    publish(4)
+    many = holiday()
+    assert many <= few + 2, (few, many)  # + the locked project rows' batch, the audit INSERT split
+    notices = list(Publicity.objects.select_related("plan__project"))
+    assert all(p.ends_at == p.plan.project.publicity_end for p in notices)
+    moved = AuditEvent.objects.filter(action="publicity.window_moved")
+    # 1 at the first holiday; at the second, the 4 new windows (the first already ends that late)
+    assert moved.count() == 1 + 4 and all(e.district_id for e in moved)
