@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
@@ -534,6 +534,25 @@ def on_deadline_recomputed(kind: str, hook) -> None:
         _RECOMPUTE_HOOKS[kind].append(hook)
 
 
+def _write_due_dates(deadlines: list[Deadline]) -> None:
+    """Store the recomputed due dates. Django's bulk_update writes a CASE with one branch per row and
+    builds an expression for each (57 of the 90 seconds of a sweep moving 63,000 dates, issue 16); on
+    PostgreSQL one UPDATE … FROM unnest(arrays) per 10,000 rows does the same in a fraction."""
+    if connection.vendor != "postgresql":
+        Deadline.objects.bulk_update(deadlines, ["due_date", "provisional"], batch_size=1000)
+        return
+    table = connection.ops.quote_name(Deadline._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(deadlines), 10000):
+            chunk = deadlines[start : start + 10000]
+            cursor.execute(
+                f"UPDATE {table} AS d SET due_date = v.due_date, provisional = v.provisional "
+                "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::date[]) AS due_date, "
+                "unnest(%s::boolean[]) AS provisional) AS v WHERE d.id = v.id",
+                [[d.pk for d in chunk], [d.due_date for d in chunk], [d.provisional for d in chunk]],
+            )
+
+
 def recompute_open_deadlines(*, first, last, actor=None, request=None, reason="", pks=None) -> list:
     """Recompute open deadlines whose counted days may touch [first, last]; audit each changed due date.
     `pks` narrows it to these deadlines (the sweep passes only those it found moved)."""
@@ -558,7 +577,7 @@ def recompute_open_deadlines(*, first, last, actor=None, request=None, reason=""
         deadline.due_date, deadline.provisional = due, provisional
     if not moved:
         return []
-    Deadline.objects.bulk_update([d for d, _ in moved], ["due_date", "provisional"], batch_size=1000)
+    _write_due_dates([d for d, _ in moved])
     by_kind: dict[str, list] = {}
     for deadline, old_due in moved:
         if deadline.kind in _RECOMPUTE_HOOKS:
