@@ -362,3 +362,18 @@ def test_investment_split_by_locality_links_to_the_ledger_of_that_locality(clien
     client.force_login(leader)
     response = client.get(rows["学院路街道"]["url"])
     assert [row.project for row in response.context["rows"]] == [world.academy]
+
+
+def test_the_page_writes_the_notice_end_as_a_person_reads_it(client, world):
+    """The figures carry ISO dates (the API's); the page wrote "公示至2026-12-17" (look-as-users)."""
+    ProjectFactory(
+        stage=Stage.PUBLICITY,
+        library=Library.IMPLEMENTATION,
+        name="公示中的项目",
+        publicity_end=datetime.datetime(2026, 12, 17, 23, 59, 59, tzinfo=datetime.UTC),
+    )
+    client.force_login(kernel.user(Role.LEADERSHIP))
+    html = client.get("/dashboard/").content.decode()
+    text = html.split("<script", 1)[0]
+    assert "公示至2026年12月" in text
+    assert "2026-12-1" not in text
