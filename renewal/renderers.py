@@ -1,9 +1,11 @@
-"""The portal's form renderer: Django's templates, with <select> written in Python.
+"""The portal's form renderer: Django's templates, with <select> and <input> written in Python.
 
 A ledger filter form carries ten selects and hundreds of options; Django renders each option through
 two template includes, which was a sixth of the ledger page's time at city scale (issue 16). The HTML is
 the same, byte for byte, as Django's own select.html / select_option.html / attrs.html produce
-(tests/renewal/test_renderers.py compares them); every other widget still renders from its template.
+(tests/perf/test_choice_cache.py compares them); every other widget still renders from its template.
+The ledger's thirteen text and date inputs cost another 2 ms through input.html and attrs.html; they are
+written here too, as input.html writes them.
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -22,6 +24,22 @@ def _attrs(attrs: dict) -> str:
         else f' {conditional_escape(name)}="{conditional_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
+    )
+
+
+# Widgets whose template is only `{% include "django/forms/widgets/input.html" %}`.
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{kind}.html"
+    for kind in ("input", "text", "date", "number", "email", "url", "search", "tel", "hidden", "password")
+)
+
+
+def render_input(widget: dict) -> str:
+    value = widget["value"]
+    shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
+    return mark_safe(  # every value is escaped
+        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f"{shown}{_attrs(widget['attrs'])}>"
     )
 
 
@@ -49,4 +67,6 @@ class PortalFormRenderer(DjangoTemplates):
             for option in group
         ):
             return render_select(context["widget"])
+        if template_name in INPUT_TEMPLATES:
+            return render_input(context["widget"])
         return super().render(template_name, context, request=request)

@@ -1,105 +1,159 @@
 """`{% ledger_row row %}`: one row of the project library ledger, written in Python.
 
 Fifty rows of twelve cells through the template engine were most of the ledger page's time at city
-scale (about 1 ms a row: some fifty variable lookups, filters and an include each; issue 16). The row is
-the same HTML the template wrote — tests/perf/test_ledger_row.py renders both and compares them — and
-its light is `light_badge`, the Python twin of templates/includes/light.html for an open deadline.
+scale (about 1 ms a row: some fifty variable lookups, filters and an include each; issue 16), and
+Django's `format_html` still spent half a millisecond a row checking every argument for lazy strings.
+The row is built from plain values (`projects.selectors.ledger_page_rows`) with the standard library's
+`html.escape` — what Django's `escape` calls — and is the same HTML the template wrote:
+tests/perf/test_ledger_row.py renders both and compares them. Its light is `light_badge`, the Python
+twin of templates/includes/light.html for an open deadline.
 """
 
-from django import template
-from django.template.defaultfilters import floatformat
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 
-from projects.choices import Stage
-from renewal.choices import Light
+from django import template
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
+
+from projects.choices import Library, Path, Stage
+from renewal.choices import DeadlineRule, Light
 
 register = template.Library()
 
-PROVISIONAL = mark_safe(  # a constant
-    '<span class="badge text-bg-light border ms-1" title="涉及尚未确认的年度日历">暂定</span>'
-)
+PROVISIONAL = '<span class="badge text-bg-light border ms-1" title="涉及尚未确认的年度日历">暂定</span>'
+STAGES = {stage.value: (stage.badge, escape(str(stage.label))) for stage in Stage}
+PATHS = {value: escape(str(label)) for value, label in Path.choices}
+LIBRARIES = {value: escape(str(label)) for value, label in Library.choices}
+CENT = Decimal("0.01")
 
 
-def light_badge(row) -> str:
-    """includes/light.html for an open deadline's row (the ledger lights only open ones)."""
-    light, deadline = row.light, row.deadline
+def _badge(light, deadline) -> str:
     colour = Light(light.light)
     if colour == Light.RED:
         text = f"逾期{light.working_days_overdue}个工作日"
-    elif deadline.counts_calendar_years:
+    elif deadline.rule == DeadlineRule.CALENDAR_YEARS:
         text = f"{date_format(deadline.due_date, 'Y年n月j日')}前"
     elif light.working_days_left == 0:
         text = "今日到期"
     else:
         text = f"剩{light.working_days_left}个工作日"
-    badge = format_html(
-        '<span class="badge text-bg-{}" data-light="{}"><span class="light light-{}"></span>{}</span>',
-        colour.badge,
-        colour.value,
-        colour.value,
-        text,
+    badge = (
+        f'<span class="badge text-bg-{colour.badge}" data-light="{colour.value}">'
+        f'<span class="light light-{colour.value}"></span>{escape(text)}</span>'
     )
     return badge + PROVISIONAL if deadline.provisional else badge
 
 
+def light_badge(row) -> SafeString:
+    """includes/light.html for an open deadline's row (the ledger lights only open ones)."""
+    return mark_safe(_badge(row.light, row.deadline))  # escaped above
+
+
 def _date(value) -> str:
-    return date_format(value) if value else "—"
+    return escape(date_format(value)) if value else "—"
 
 
-@register.simple_tag
-def ledger_row(row) -> str:
-    project = row.project
-    url = project.get_absolute_url()
-    listed = list(project.districts.all())
-    district = format_html("{}", project.district.name)
-    if len(listed) > 1:
-        others = [d.name for d in listed if d.pk != project.district_id]
-        district += format_html(
-            '<div class="small text-muted" data-testid="cross-district">跨区：{}</div>', "、".join(others)
-        )
-    if project.locality:
-        district += format_html('<div class="small text-muted">{}</div>', project.locality)
-    category = format_html("{}", project.category.name if project.category else "—")
-    if project.sub_type:
-        category += format_html('<div class="small text-muted">{}</div>', project.sub_type.name)
-    entity = format_html("{}", project.implementing_entity.name if project.implementing_entity else "—")
-    if project.coordinating_entity:
-        entity += format_html(
-            '<div class="small text-muted">统筹：{}</div>', project.coordinating_entity.name
-        )
-    stage = Stage(project.stage)
+def _investment(value) -> str:
+    """`floatformat:2` of a total investment: two places, halves rounded up."""
+    return "—" if value is None else str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _detail_url():
+    """The project page's URL pattern as a format string: one reverse per page, not one per row."""
+    return reverse("projects:project_detail", args=[0]).replace("/0/", "/{}/")
+
+
+@register.simple_tag(takes_context=True)
+def ledger_row(context, row) -> SafeString:
+    """One `projects.selectors.LedgerPageRow` as a <tr>."""
+    url_format = context.get("_ledger_detail_url")
+    if url_format is None:
+        url_format = context["_ledger_detail_url"] = _detail_url()  # kept for the page's other rows
+    return mark_safe(render_row(row, url_format))  # every value escaped in render_row
+
+
+def render_row(row, url_format: str) -> str:
+    v = row.values
+    url = url_format.format(v.pk)
+    district = escape(v.district__name)
+    if len(row.districts) > 1:
+        others = "、".join(name for pk, name in row.districts if pk != v.district_id)
+        district += f'<div class="small text-muted" data-testid="cross-district">跨区：{escape(others)}</div>'
+    if v.locality:
+        district += f'<div class="small text-muted">{escape(v.locality)}</div>'
+    category = escape(v.category__name) if v.category__name else "—"
+    if v.sub_type__name:
+        category += f'<div class="small text-muted">{escape(v.sub_type__name)}</div>'
+    entity = escape(v.implementing_entity__name) if v.implementing_entity__name else "—"
+    if v.coordinating_entity__name:
+        entity += f'<div class="small text-muted">统筹：{escape(v.coordinating_entity__name)}</div>'
+    badge, stage = STAGES[v.stage]
     worst = row.worst
     if worst is None:
-        deadline = mark_safe('<span class="text-muted">—</span>')  # a constant
+        deadline, worst_light = '<span class="text-muted">—</span>', "none"
     else:
-        more = f" 等{len(row.deadlines)}项" if len(row.deadlines) > 1 else ""
-        deadline = light_badge(worst) + format_html(
-            '<div class="small text-muted">{}{}</div>', worst.deadline.title, more
+        more = f" 等{row.deadline_count}项" if row.deadline_count > 1 else ""
+        deadline = (
+            _badge(worst.light, worst.deadline)
+            + f'<div class="small text-muted">{escape(worst.deadline.title)}{more}</div>'
         )
-    investment = "—" if project.total_investment is None else floatformat(project.total_investment, 2)
-    cells = [
-        ("text-nowrap", format_html('<a href="{}">{}</a>', url, project.code or "（未编号）")),
-        ("", format_html('<a href="{}">{}</a>', url, project.name)),
-        ("text-nowrap", district),
-        ("", category),
-        ("", format_html("{}", project.get_path_display())),
-        ("", format_html('<span class="badge text-bg-{}">{}</span>', stage.badge, stage.label)),
-        ("", format_html("{}", project.get_library_display())),
-        ("", entity),
-        ("text-end text-nowrap", format_html("{}", investment)),
-        ("text-nowrap", format_html("{}", _date(project.received_on))),
-        ("text-nowrap", format_html("{}", _date(project.admitted_on))),
-    ]
-    return format_html(
-        '<tr data-project="{}">{}<td class="text-nowrap" data-worst-light="{}">{}</td></tr>',
-        project.pk,
-        format_html_join(
-            "",
-            "<td{}>{}</td>",
-            ((mark_safe(f' class="{css}"') if css else "", html) for css, html in cells),  # constant classes
-        ),
-        worst.light.light.value if worst else "none",
-        deadline,
+        worst_light = worst.light.light.value
+    return (
+        f'<tr data-project="{v.pk}">'
+        f'<td class="text-nowrap"><a href="{url}">{escape(v.code or "（未编号）")}</a></td>'
+        f'<td><a href="{url}">{escape(v.name)}</a></td>'
+        f'<td class="text-nowrap">{district}</td>'
+        f"<td>{category}</td>"
+        f"<td>{PATHS.get(v.path) or escape(v.path)}</td>"
+        f'<td><span class="badge text-bg-{badge}">{stage}</span></td>'
+        f"<td>{LIBRARIES.get(v.library) or escape(v.library)}</td>"
+        f"<td>{entity}</td>"
+        f'<td class="text-end text-nowrap">{_investment(v.total_investment)}</td>'
+        f'<td class="text-nowrap">{_date(v.received_on)}</td>'
+        f'<td class="text-nowrap">{_date(v.admitted_on)}</td>'
+        f'<td class="text-nowrap" data-worst-light="{worst_light}">{deadline}</td></tr>'
+    )
+
+
+# --- the intake inbox (templates/projects/intake_inbox.html) ---------------------------------------------
+
+# `Project.only(...)` of an intake inbox row: its six cells and nothing else (a project has some fifty
+# columns and five related objects the inbox never shows).
+INTAKE_ROW_FIELDS = ("code", "name", "stage", "received_on", "category__name", "sub_type__name")
+
+
+@register.simple_tag(takes_context=True)
+def intake_row(context, project, lights) -> SafeString:
+    """One row of the staff's and entities' intake inbox: a project (`INTAKE_ROW_FIELDS`) and its open
+    deadlines with their lights, as the inbox template wrote it (issue 16: tests/perf/test_ledger_row.py)."""
+    url_format = context.get("_ledger_detail_url")
+    if url_format is None:
+        url_format = context["_ledger_detail_url"] = _detail_url()
+    return mark_safe(render_intake_row(project, lights, url_format))  # every value escaped below
+
+
+def render_intake_row(project, lights, url_format: str) -> str:
+    category = escape(str(project.category)) if project.category else "—"
+    if project.sub_type:
+        category += f" · {escape(str(project.sub_type))}"
+    badge, stage = STAGES[project.stage]
+    if lights:
+        clocks = "".join(
+            f'<div class="small">{escape(row.deadline.title)} {_date(row.deadline.due_date)} '
+            f"{_badge(row.light, row.deadline)}</div>"
+            for row in lights
+        )
+    elif project.stage == Stage.SUPPLEMENT:
+        clocks = '<span class="small text-muted">待补正，计时中止</span>'
+    else:
+        clocks = "—"
+    return (
+        f"<tr><td>{escape(project.code or '（未受理）')}</td>"
+        f'<td><a href="{url_format.format(project.pk)}">{escape(project.name or "（未命名）")}</a></td>'
+        f"\n    <td>{category}</td>"
+        f'\n    <td><span class="badge text-bg-{badge}">{stage}</span></td>'
+        f"\n    <td>{_date(project.received_on)}</td>"
+        f"\n    <td>{clocks}</td></tr>"
     )

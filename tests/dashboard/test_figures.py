@@ -286,7 +286,7 @@ def test_ledger_filters_by_lead_department_and_admission_month(client, world):
     response = client.get(
         "/projects/", {"admitted_on_after": "2024-12-01", "admitted_on_before": "2024-12-31"}
     )
-    assert [row.project for row in response.context["rows"]] == [world.elderly]
+    assert [row.values.pk for row in response.context["rows"]] == [world.elderly.pk]
     response = client.get("/projects/", {"lead_department": "nonsense"})
     assert response.context["page"].paginator.count == 0
     assert DepartmentCode.HOUSING.value in dict(
@@ -361,7 +361,7 @@ def test_investment_split_by_locality_links_to_the_ledger_of_that_locality(clien
     )
     client.force_login(leader)
     response = client.get(rows["学院路街道"]["url"])
-    assert [row.project for row in response.context["rows"]] == [world.academy]
+    assert [row.values.pk for row in response.context["rows"]] == [world.academy.pk]
 
 
 def test_the_page_writes_the_notice_end_as_a_person_reads_it(client, world):

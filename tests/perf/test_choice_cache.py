@@ -94,7 +94,7 @@ def test_a_cross_district_listing_is_seen_at_once_and_read_as_ids(client, cached
     shared.districts.add(district(), district("110102"))  # m2m_changed renews the cached answers
     assert list(Project.objects.visible_to(xicheng)) == [shared]
     response = client.get(reverse("projects:project_list"))
-    assert [row.project.name for row in response.context["rows"]] == ["跨区片区更新"]
+    assert [row.values.name for row in response.context["rows"]] == ["跨区片区更新"]
     shared.districts.remove(district("110102"))
     assert not Project.objects.visible_to(xicheng).exists()
 
@@ -178,9 +178,18 @@ def test_responsible_organisation_choices_follow_new_deadlines(client, cached):
         (forms.Select(attrs={"class": "form-select", "required": True, "disabled": False}, choices=[]), ""),
         (forms.SelectMultiple(choices=[(1, "一"), (2, "二")]), [1, 2]),
         (forms.NullBooleanSelect(), True),
+        (forms.TextInput(attrs={"class": "form-control", "placeholder": '名称"<&>'}), '甲<乙>&"'),
+        (forms.TextInput(attrs={"required": True, "disabled": False}), None),
+        (forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), datetime.date(2025, 3, 3)),
+        (forms.DateInput(attrs={"type": "date"}), "2025-02-30"),
+        (forms.NumberInput(attrs={"step": "0.01", "min": 0}), 12.5),
+        (forms.EmailInput(), "a@b.cn"),
+        (forms.HiddenInput(), "next=/a?b=1&c=2"),
+        (forms.PasswordInput(render_value=True), "x"),
+        (forms.URLInput(), ""),
     ],
 )
-def test_selects_are_the_same_html_as_django_writes(widget, value):
+def test_selects_and_inputs_are_the_same_html_as_django_writes(widget, value):
     assert widget.render("f", value, renderer=PortalFormRenderer()) == widget.render(
         "f", value, renderer=DjangoTemplates()
     )
@@ -188,10 +197,12 @@ def test_selects_are_the_same_html_as_django_writes(widget, value):
 
 def test_the_ledger_filter_form_is_the_same_html_as_django_writes(rf):
     ProjectFactory(implementing_entity=OrganizationFactory(kind=OrganizationKind.ENTITY, district=district()))
-    request = rf.get("/projects/", {"stage": "submitted", "entity": ""})
+    request = rf.get(
+        "/projects/", {"stage": "submitted", "entity": "", "q": '老旧<小区>"', "received_on_after": "2025-13-01"}
+    )
     request.user = user(Role.STAFF)
     form = ProjectFilterSet(request.GET, queryset=Project.objects.all(), request=request).form
-    names = ("district", "category", "sub_type", "stage", "entity", "reported_to_city")
+    names = list(form.fields)  # ten selects, eleven date and text inputs
     assert isinstance(form.renderer, PortalFormRenderer)
     fast = {name: str(form[name]) for name in names}
     form.renderer = DjangoTemplates()

@@ -167,8 +167,8 @@ def test_the_light_column_is_the_light_the_html_ledger_shows(client, staff):
     html = response.content.decode()
     shown = {}
     for row in response.context["rows"]:
-        shown[row.project.name] = describe_light(row.worst) or None
-        cell = re.search(rf'<tr data-project="{row.project.pk}">.*?</tr>', html, re.S).group(0)
+        shown[row.values.name] = describe_light(row.worst) or None
+        cell = re.search(rf'<tr data-project="{row.values.pk}">.*?</tr>', html, re.S).group(0)
         if row.worst is not None:
             assert row.worst.deadline.title in cell
     exported_lights = {row[2]: row[15] for row in values(exported(staff, chunk_size=3))[2:-1]}

@@ -8,8 +8,15 @@ import pytest
 from django.template import engines
 from django.test import RequestFactory
 
-from projects.selectors import ledger_queryset, ledger_rows
-from projects.templatetags.ledger_rows import ledger_row
+from projects.models import Project
+from projects.selectors import (
+    ledger_open_deadlines,
+    ledger_page_rows,
+    ledger_page_values,
+    ledger_queryset,
+    ledger_rows,
+)
+from projects.templatetags.ledger_rows import _detail_url, _investment, render_row
 from renewal.choices import OrganizationKind, Role
 from tests.factories import OrganizationFactory, district, user
 from tests.projects.factories import ProjectFactory, open_project_deadline
@@ -38,6 +45,12 @@ TEMPLATE_ROW = engines["django"].from_string(
 """
     + "{% endwith %}"
 )
+
+
+def written(queryset) -> dict[int, str]:
+    """{project id: its row as `{% ledger_row %}` writes it from the page's values}."""
+    rows = ledger_page_rows(ledger_page_values(queryset), ledger_open_deadlines(queryset))
+    return {row.values.pk: render_row(row, _detail_url()) for row in rows}
 
 
 def normalised(html: str) -> str:
@@ -75,17 +88,18 @@ def test_every_kind_of_row_is_the_same_html_as_the_template_wrote(monkeypatch):
     staff = user(Role.STAFF)
     request = RequestFactory().get("/projects/")
     request.user = staff
-    rows = ledger_rows(ledger_queryset(staff).order_by("pk"))
-    assert len(rows) == 8
+    queryset = ledger_queryset(staff).order_by("pk")
+    rows, fast = ledger_rows(queryset), written(queryset)
+    assert len(rows) == 8 and list(fast) == [row.project.pk for row in rows]
     lights = set()
     for row in rows:
         expected = TEMPLATE_ROW.render({"row": row}, request)
-        assert normalised(ledger_row(row)) == normalised(expected), row.project.name
+        assert normalised(fast[row.project.pk]) == normalised(expected), row.project.name
         lights.add(row.worst.light.light.value if row.worst else None)
         if row.worst is not None and row.worst.deadline.provisional:
             lights.add("provisional")
     assert {"red", "yellow", "green", None, "provisional"} <= lights
-    assert any("今日到期" in ledger_row(row) for row in rows)
+    assert any("今日到期" in html for html in fast.values())
 
 
 def test_calendar_year_clocks_read_as_a_date(monkeypatch):
@@ -101,6 +115,78 @@ def test_calendar_year_clocks_read_as_a_date(monkeypatch):
     request.user = staff
     (row,) = ledger_rows(ledger_queryset(staff))
     assert row.worst.deadline.counts_calendar_years
-    html = ledger_row(row)
+    (html,) = written(ledger_queryset(staff)).values()
     assert "2027年5月20日前" in html
     assert normalised(html) == normalised(TEMPLATE_ROW.render({"row": row}, request))
+
+
+@pytest.mark.parametrize(
+    "value", ["0", "0.005", "0.015", "2.675", "12345.678", "99999999.995", "1E+3", "7", "0.1", "3.14159"]
+)
+def test_investment_is_written_as_floatformat_writes_it(value):
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+
+    assert _investment(Decimal(value)) == floatformat(Decimal(value), 2)
+
+
+def test_a_page_of_rows_is_read_without_model_instances(client):
+    """Issue 16: a page's rows are values (one query), their districts and lights one query each."""
+    staff = user(Role.STAFF)
+    for _ in range(3):
+        project = ProjectFactory()
+        open_project_deadline(project, D("2025-03-03"))
+    client.force_login(staff)
+    response = client.get("/projects/")
+    rows = response.context["rows"]
+    assert len(rows) == 3 and all(isinstance(row.values, tuple) for row in rows)
+    assert all(row.worst is not None and row.deadline_count == 1 for row in rows)
+
+
+# The intake inbox's row as templates/projects/intake_inbox.html wrote it before issue 16.
+TEMPLATE_INTAKE_ROW = engines["django"].from_string(
+    """  <tr><td>{{ project.code|default:"（未受理）" }}</td><td><a href="{% url 'projects:project_detail' project.pk %}">{{ project.name|default:"（未命名）" }}</a></td>
+    <td>{{ project.category|default:"—" }}{% if project.sub_type %} · {{ project.sub_type }}{% endif %}</td>
+    <td><span class="badge text-bg-{{ project.stage_badge }}">{{ project.get_stage_display }}</span></td>
+    <td>{{ project.received_on|date|default:"—" }}</td>
+    <td>{% for row in lights %}<div class="small">{{ row.deadline.title }} {{ row.deadline.due_date|date }} {% include "includes/light.html" %}</div>{% empty %}{% if project.stage == "supplement" %}<span class="small text-muted">待补正，计时中止</span>{% else %}—{% endif %}{% endfor %}</td></tr>
+"""
+)
+
+
+def test_every_kind_of_intake_row_is_the_same_html_as_the_template_wrote(client, monkeypatch):
+    from projects.choices import Stage
+    from renewal import services
+    from review.deadlines import DEADLINE_LAND_FIRST_PHASE
+
+    monkeypatch.setattr("renewal.calendar.today", lambda: D("2025-06-03"))
+    entity = user(Role.ENTITY)
+    mine = {"implementing_entity": entity.organization}
+    ProjectFactory(stage=Stage.DRAFT, code="", name="", category=None, sub_type=None, **mine)
+    ProjectFactory(name="<b>老旧小区</b>&", received_on=D("2025-03-03"), **mine)
+    ProjectFactory(stage=Stage.SUPPLEMENT, **mine)
+    ProjectFactory(stage=Stage.UNDER_REVIEW, sub_type=None, **mine)
+    lit = ProjectFactory(received_on=D("2025-05-28"), **mine)
+    open_project_deadline(lit, D("2025-03-03"), title="受理<审查>")  # red
+    open_project_deadline(lit, D("2025-05-28"), amount=5)  # yellow
+    open_project_deadline(lit, D("2025-06-01"), amount=20)  # green
+    open_project_deadline(lit, D("2025-05-19"), amount=10)  # due today
+    open_project_deadline(lit, D("2027-12-20"), amount=20)  # provisional
+    services.open_deadline(lit, kind=DEADLINE_LAND_FIRST_PHASE, start=D("2025-05-20"))  # calendar years
+    client.force_login(entity)
+    response = client.get("/projects/inbox/")
+    html = normalised(response.content.decode())
+    rows = response.context["rows"]
+    assert len(rows) == 5
+    # Issue 16: a row reads its six cells, not the project's fifty columns and five related objects.
+    assert all({"location", "renewal_goal"} <= project.get_deferred_fields() for project, _ in rows)
+    full = {
+        p.pk: p
+        for p in Project.objects.select_related("category", "sub_type").filter(pk__in=[p.pk for p, _ in rows])
+    }
+    for project, lights in rows:
+        expected = normalised(TEMPLATE_INTAKE_ROW.render({"project": full[project.pk], "lights": lights}))
+        assert expected in html, project.pk
+    assert "待补正，计时中止" in html and "今日到期" in html and "2027年5月20日前" in html and "暂定" in html
+    assert "&lt;b&gt;老旧小区&lt;/b&gt;&amp;" in html
