@@ -5,7 +5,10 @@ A menu item is shown only to users who may open its page: the roles its view dec
 link never ends in a 403. The admin site is shown to users the admin site admits (active staff).
 """
 
-from django.urls import NoReverseMatch, reverse
+from functools import lru_cache
+
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from renewal.choices import Role
 from renewal.links import page_allows
@@ -41,26 +44,44 @@ NAVIGATION = [
 ]
 
 
-def _may_open(user, name: str, url: str, roles) -> bool:
-    if roles is not None and user.effective_role not in roles:
+def _may_open(role, is_admin_user: bool, name: str, url: str, roles) -> bool:
+    if roles is not None and role not in roles:
         return False
     if name.startswith("admin:"):
-        return user.is_active and user.is_staff
-    return page_allows(user, url)
+        return is_admin_user
+    return page_allows(_RoleOnly(role), url)
+
+
+class _RoleOnly:
+    """What `page_allows` reads of a user: the role the pages let in."""
+
+    def __init__(self, role):
+        self.effective_role = role
+
+
+@lru_cache(maxsize=256)
+def _items(role, is_admin_user: bool, urlconf, prefix) -> tuple[tuple, ...]:
+    # The menu depends on the role and the URL configuration only: worked out once per process and role
+    # instead of reversing and resolving twenty URLs on every page (about a millisecond a page; issue 16).
+    items = []
+    for label, name, roles, group in NAVIGATION:
+        try:
+            url = reverse(name, urlconf=urlconf)
+        except NoReverseMatch:
+            continue
+        if _may_open(role, is_admin_user, name, url, roles):
+            items.append((label, url, name, group))
+    return tuple(items)
 
 
 def items_for(user) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
-    items = []
-    for label, name, roles, group in NAVIGATION:
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue
-        if _may_open(user, name, url, roles):
-            items.append({"label": label, "url": url, "name": name, "group": group})
-    return items
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    key = (user.effective_role, bool(user.is_active and user.is_staff), urlconf, get_script_prefix())
+    return [
+        {"label": label, "url": url, "name": name, "group": group} for label, url, name, group in _items(*key)
+    ]
 
 
 def menu_for(user, items=None) -> list[dict]:

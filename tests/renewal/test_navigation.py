@@ -137,3 +137,20 @@ def test_the_admin_index_names_every_model_in_chinese(client, demo):
     assert names
     english = [name for name in names if not CJK.search(name)]
     assert not english, english
+
+
+def test_the_menu_is_worked_out_once_per_role(users_by_role, monkeypatch):
+    """Issue 16: twenty URLs were reversed and resolved on every page; now once per process and role, and
+    the menu is the same for every user of a role."""
+    from renewal import navigation
+
+    navigation._items.cache_clear()
+    resolved = []
+    real = navigation.page_allows
+    monkeypatch.setattr(navigation, "page_allows", lambda user, url: resolved.append(url) or real(user, url))
+    first = items_for(users_by_role[Role.STAFF])
+    count = len(resolved)
+    assert count > 5
+    assert items_for(users_by_role[Role.STAFF]) == first and len(resolved) == count
+    items_for(users_by_role[Role.AUDITOR])
+    assert len(resolved) > count
