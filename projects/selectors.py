@@ -118,7 +118,7 @@ def ledger_rows(projects, today=None) -> list[LedgerRow]:
     return [LedgerRow(project, by_project.get(project.pk, [])) for project in projects]
 
 
-class _AmongIds(Lookup):
+class AmongIds(Lookup):
     """`column IN (ids)` with the ids as one array parameter on PostgreSQL (`column = ANY(%s)`), a plain IN
     elsewhere. A chunk of 1,000 ids as 1,000 placeholders costs more to prepare, send and parse than the
     query takes to run (issue 16: most of the export's per-chunk reads)."""
@@ -174,7 +174,7 @@ def lit_by_project(open_deadlines, project_ids, calendar: ChunkCalendar) -> dict
     `describe_light` read; the deadlines come in the prefetch's order, so ties resolve as in `ledger_rows`."""
     rows = list(
         open_deadlines.filter(
-            _AmongIds(F("object_id"), project_ids), content_type=ContentType.objects.get_for_model(Project)
+            AmongIds(F("object_id"), project_ids), content_type=ContentType.objects.get_for_model(Project)
         ).values_list("object_id", "due_date", "title", "provisional", "rule", named=True)
     )
     if not rows:
@@ -201,7 +201,7 @@ def cross_district_names(project_ids) -> dict[int, list[tuple[int, str]]]:
     own order (by code), from one query of the m2m table."""
     listed: dict[int, list[tuple[int, str]]] = defaultdict(list)
     rows = (
-        Project.districts.through.objects.filter(_AmongIds(F("project_id"), project_ids))
+        Project.districts.through.objects.filter(AmongIds(F("project_id"), project_ids))
         .order_by("district__code")
         .values_list("project_id", "district_id", "district__name")
     )

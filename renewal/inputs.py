@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIteratorValue
 from django_filters import fields as filter_fields
 
 EARLIEST_DATE = datetime.date(1949, 1, 1)
@@ -54,3 +55,28 @@ class ModelChoiceFilter(django_filters.ModelChoiceFilter):
     """django-filter's ModelChoiceFilter whose choices are read with one plain query (above)."""
 
     field_class = ListedModelChoiceField
+
+
+class NamedChoiceIterator(ListedModelChoiceIterator):
+    """The choices as (primary key, name) pairs read with `values_list`, for models whose label is their name
+    (an Organization's `__str__`): a city administrator's 实施主体 select has some 400 options, and building
+    400 model instances to read two columns of each was a fifth of the ledger's filter form (issue 16)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for pk, name in list(self.queryset.values_list("pk", "name")):
+            yield (ModelChoiceIteratorValue(pk, None), name)
+
+
+class NamedModelChoiceField(ListedModelChoiceField):
+    iterator = NamedChoiceIterator
+
+
+class NamedModelChoiceFilter(ModelChoiceFilter):
+    """A ModelChoiceFilter over a model whose label is its `name` (above); validation reads the chosen row
+    as any ModelChoiceField does."""
+
+    field_class = NamedModelChoiceField

@@ -331,3 +331,25 @@ def test_signed_in_readers_never_get_the_anonymous_page(client, public_cached):
         response = client.get(url)
     assert len(queries) > 0 and "公示项目" in response.content.decode()
     assert world.staff.username in response.content.decode() or "退出" in response.content.decode()
+
+
+def test_entity_options_are_read_as_names_and_written_as_from_instances(rf):
+    """Issue 16: the 实施主体 select reads (id, name) pairs, not hundreds of organisations as instances; the
+    options are the same as a ModelChoiceField's from instances."""
+    from renewal.inputs import ListedModelChoiceIterator
+
+    for name in ("甲<实施>&主体", '乙"主体', "丙主体"):
+        ProjectFactory(
+            implementing_entity=OrganizationFactory(kind=OrganizationKind.ENTITY, district=district(), name=name)
+        )
+    request = rf.get("/projects/", {"entity": ""})
+    request.user = user(Role.ADMINISTRATOR, organization=None)
+    field = ProjectFilterSet(request.GET, queryset=Project.objects.all(), request=request).form.fields["entity"]
+    with CaptureQueriesContext(connection) as captured:
+        fast = field.widget.render("entity", "")
+    (read,) = [q["sql"] for q in captured.captured_queries if "renewal_organization" in q["sql"]]
+    assert "credit_code" not in read  # two columns, not the organisation
+    field.iterator = ListedModelChoiceIterator
+    field.widget.choices = field.choices
+    assert field.widget.render("entity", "") == fast
+    assert fast.count("<option") == 4 and "甲&lt;实施&gt;&amp;主体" in fast
