@@ -37,7 +37,8 @@ def accumulated(name: str, queryset, collect: Callable, merge: Callable):
         born, facts = now, collect(queryset.filter(pk__lte=newest))
     else:
         born, mark, facts = cached
-        if newest > mark:
-            facts = merge(facts, collect(queryset.filter(pk__gt=mark, pk__lte=newest)))
+        if newest <= mark:
+            return facts  # nothing added: no write (a cache write per page was a file rename in the bench)
+        facts = merge(facts, collect(queryset.filter(pk__gt=mark, pk__lte=newest)))
     cache.set(key, (born, newest, facts), lifetime)
     return facts

@@ -115,7 +115,7 @@ def _audit_choices(client):
     return {name: dict(fields[name].choices) for name in ("action", "actor", "object_type")}
 
 
-def test_audit_choices_read_only_the_events_added_since(client, cached):
+def test_audit_choices_read_only_the_events_added_since(client, cached, monkeypatch):
     """The three selects were a GROUP BY over every event in scope on each page (220 ms at city scale);
     now the cached answer is topped up with the events above the highest key it has read."""
     staff = user(Role.STAFF)
@@ -134,9 +134,17 @@ def test_audit_choices_read_only_the_events_added_since(client, cached):
     grouped = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
     assert grouped and all('"renewal_auditevent"."id" >' in sql for sql in grouped), grouped
 
+    from renewal import choice_cache
+
+    writes = []
+    real_set = choice_cache.cache.set
+    monkeypatch.setattr(
+        choice_cache.cache, "set", lambda *args, **kwargs: writes.append(args[0]) or real_set(*args, **kwargs)
+    )
     with CaptureQueriesContext(connection) as queries:
         assert _audit_choices(client) == after
     assert not any("GROUP BY" in q["sql"] for q in queries.captured_queries)  # nothing new: nothing read
+    assert not [key for key in writes if key.startswith("choices:")]  # … and nothing written
 
 
 def test_audit_choices_rebuilt_when_old(client, cached, settings):
