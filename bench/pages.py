@@ -36,6 +36,8 @@ def free_port() -> int:
 
 PORT = int(os.environ.get("BENCH_PORT") or free_port())
 os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
+# The cache production runs (docker-compose.yml: Redis), in a database of its own, emptied at the start.
+os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 # (page, user or None for anonymous, bare table to compare with)
@@ -91,8 +93,13 @@ def prepare(scale: str, keep: bool):
 
     call_command("migrate", verbosity=0)
     call_command("seed_calendar", verbosity=0)
+    from django.core.cache import cache
+
+    cache.clear()  # nothing cached from another run or another database
     if keep and Project.objects.count() == SCALES[scale][0]:
         print(f"keeping the seeded database {DB_NAME}")
+        # Rows written and rolled back since (the jobs table) leave dead tuples; autovacuum may be off.
+        subprocess.run(["psql", f"{PG}/{DB_NAME}", "-qc", "VACUUM ANALYZE"], check=True)
         return
     if Project.objects.exists():
         sys.exit(f"{DB_NAME} holds other data: run without --keep to recreate it")
