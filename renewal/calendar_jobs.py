@@ -81,10 +81,19 @@ def run_calendar_recompute(job, progress):
             "first": first.isoformat(),
             "last": last.isoformat(),
             "reason": reason,
-            # shown on the job page and in the download log
+            # in the download log; the job page shows the message
             "filters": f"{reason or '工作日历变动'}（{span}）；检查未结期限 {total} 项，到期日变动 {moved} 项",
+            "message": f"检查未结期限 {total} 项，到期日变动 {moved} 项",
         },
     )
+
+
+def describe(job) -> list[tuple[str, str]]:
+    """The job page's 参数: the days changed and why."""
+    first = datetime.date.fromisoformat(job.params["first"])
+    last = datetime.date.fromisoformat(job.params["last"])
+    span = chinese_date(first) if first == last else f"{chinese_date(first)}至{chinese_date(last)}"
+    return [("变动日期", span), ("原因", job.params.get("reason") or "工作日历变动")]
 
 
 def register():
@@ -92,5 +101,11 @@ def register():
     from renewal.jobs import JobKind, register_job_kind
 
     register_job_kind(
-        JobKind(services.CALENDAR_RECOMPUTE_JOB, LABEL, run_calendar_recompute, (Role.ADMINISTRATOR,))
+        JobKind(
+            services.CALENDAR_RECOMPUTE_JOB,
+            LABEL,
+            run_calendar_recompute,
+            (Role.ADMINISTRATOR,),
+            describe=describe,
+        )
     )

@@ -44,6 +44,9 @@ class JobKind:
     label: str
     runner: Callable  # runner(job, progress) -> JobResult
     roles: tuple = tuple(Role)  # roles that may start it
+    # describe(job) -> [(label, value)]: the job's parameters as its page shows them, in Chinese (the stored
+    # params are codes and ids for the runner).
+    describe: Callable | None = None
 
 
 @dataclass
@@ -81,6 +84,14 @@ def get_kind(code: str) -> JobKind:
 def kind_label(code: str) -> str:
     kind = _KINDS.get(code)
     return kind.label if kind else code
+
+
+def described_parameters(job: Job) -> list[tuple[str, str]]:
+    """The job's parameters as a person reads them; a kind that does not describe its own shows none."""
+    kind = _KINDS.get(job.kind)
+    if kind is None or kind.describe is None:
+        return []
+    return [(str(label), str(value)) for label, value in kind.describe(job)]
 
 
 def kind_choices() -> list[tuple[str, str]]:

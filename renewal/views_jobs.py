@@ -69,12 +69,15 @@ class JobDetailView(RoleRequiredMixin, View):
         retry = next(row for row in jobs.JOB.available_for(request.user, job) if row.action == "retry")
         return {"job": job, "retry": retry, "polling": not job.is_finished}
 
+    def _page(self, request, job, status=200):
+        context = {**self._context(request, job), "parameters": jobs.described_parameters(job)}
+        return render(request, "renewal/jobs_detail.html", context, status=status)
+
     def get(self, request, pk):
         job = self._job(request, pk)
-        context = self._context(request, job)
-        if request.headers.get("HX-Request"):
-            return render(request, "renewal/jobs_progress.html", context)
-        return render(request, "renewal/jobs_detail.html", context)
+        if request.headers.get("HX-Request"):  # the progress every 2 s: not the parameters
+            return render(request, "renewal/jobs_progress.html", self._context(request, job))
+        return self._page(request, job)
 
     def post(self, request, pk):
         job = self._job(request, pk)
@@ -82,7 +85,7 @@ class JobDetailView(RoleRequiredMixin, View):
             jobs.retry_job(job, user=request.user)
         except TransitionRefused as refused:
             messages.error(request, refused.message)
-            return render(request, "renewal/jobs_detail.html", self._context(request, job), status=409)
+            return self._page(request, job, status=409)
         messages.success(request, "任务已重新排队，完成后将通知您。")
         return redirect("job_detail", pk=job.pk)
 
@@ -98,8 +101,7 @@ class JobDownloadView(RoleRequiredMixin, View):
             if request.headers.get("Accept", "").startswith("application/json"):
                 return HttpResponse(str(not_ready), status=409, content_type="text/plain; charset=utf-8")
             messages.error(request, str(not_ready))
-            context = JobDetailView()._context(request, job)
-            return render(request, "renewal/jobs_detail.html", context, status=409)
+            return JobDetailView()._page(request, job, status=409)
         return FileResponse(handle, as_attachment=True, filename=job.result_name or f"job-{job.pk}")
 
 

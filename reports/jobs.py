@@ -7,12 +7,14 @@ which moves it into place only when the job is done: a job killed mid-way never 
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 from pathlib import Path
 
 from django.utils import timezone
 
 from projects.selectors import LEDGER_ROLES
+from renewal.dates import chinese_date
 from reports import selection, services
 
 PROGRESS_JOB = "report.progress"
@@ -116,10 +118,29 @@ def run_ledger(job, progress):
     )
 
 
+def describe(job) -> list[tuple[str, str]]:
+    """The job page's 参数: the stored filters as the sheet's heading says them, and the 统计截至 date."""
+    if job.created_by is None:  # a scheduled run covers a whole district
+        return [("范围", job.district.name if job.district else "全市")]
+    try:
+        _, filterset = selection.filtered(job.created_by, job.params or {}, with_deadlines=False)
+        filters = _described(selection.describe_filters(filterset))
+    except selection.InvalidFilters as exc:
+        filters = str(exc)
+    rows = [("筛选条件", filters)]
+    as_of = (job.params or {}).get("as_of")
+    if as_of:
+        try:
+            rows.append(("统计截至", chinese_date(datetime.date.fromisoformat(as_of))))
+        except ValueError:
+            rows.append(("统计截至", as_of))
+    return rows
+
+
 def register():
     """Called from ReportsConfig.ready()."""
     from renewal.jobs import JobKind, register_job_kind
 
     for code, label in JOB_LABELS.items():
         runner = run_ledger if code == LEDGER_JOB else run_report
-        register_job_kind(JobKind(code, label, runner, REPORT_ROLES))
+        register_job_kind(JobKind(code, label, runner, REPORT_ROLES, describe=describe))

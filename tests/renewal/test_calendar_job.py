@@ -145,8 +145,14 @@ def test_a_large_day_change_writes_the_day_and_hands_the_recompute_to_a_job(admi
     assert job.result_rows == 5
     assert "到期日变动 5 项" in job.summary["filters"]
 
-    # The administrator who started it opens its page and downloads the list of moved deadlines.
-    assert admin_client.get(reverse("job_detail", args=[job.pk])).status_code == 200
+    # The administrator who started it opens its page (its parameters and result in Chinese, not the
+    # stored codes) and downloads the list of moved deadlines.
+    detail = admin_client.get(reverse("job_detail", args=[job.pk]))
+    assert detail.status_code == 200
+    html = detail.content.decode()
+    assert "变动日期</dt>" in html and "2025年10月20日" in html and "原因</dt>" in html
+    assert "检查未结期限 5 项，到期日变动 5 项" in html
+    assert "first：" not in html and "2025-10-20" not in html
     download = admin_client.get(reverse("job_download", args=[job.pk]))
     assert download.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))

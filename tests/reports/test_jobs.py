@@ -51,6 +51,8 @@ def test_the_ledger_button_starts_a_report_job_with_the_current_filters(
     assert job.status == JobStatus.DONE and job.progress == 100 and job.result_rows == 1
     assert job.summary["filters"] == "项目库：储备项目库" and job.summary["total_yi"] == "1.20"
     assert job.result_name.startswith("海淀区城市更新项目进展情况表_")
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "筛选条件</dt>" in html and "项目库：储备项目库" in html and "library：" not in html
 
     response = client.get(f"/jobs/{job.pk}/download/")
     assert response.status_code == 200
