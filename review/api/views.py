@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from projects.models import Project
 from renewal.api.actions import ERROR_RESPONSES, ApiAction, WorkflowActionsMixin
 from renewal.api.views import ScopedViewSetMixin
+from renewal.choices import Role
 from renewal.models import Attachment, Organization
 from renewal.workflow import TransitionRefused
 from review import services
@@ -160,6 +161,12 @@ def _publish(viewset, plan, data):
     )
 
 
+# Who reads plans, their versions, reviews and comments: the roles the plan pages admit
+# (review/views/plans.py PLAN_ROLES). The supervision office (督查) works on supervision tasks only
+# (DOMAIN.md §1), so, as in the pages, it does not read the district's plans here either.
+REVIEW_READ_ROLES = tuple(role for role in Role if role != Role.SUPERVISION)
+
+
 class PlanFilterSet(django_filters.FilterSet):
     class Meta:
         model = ImplementationPlan
@@ -168,6 +175,8 @@ class PlanFilterSet(django_filters.FilterSet):
 
 class PlanViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Implementation plans the caller may see, with their revision requests; every step of the plan page."""
+
+    allowed_roles = REVIEW_READ_ROLES
 
     queryset = ImplementationPlan.objects.select_related("project")
     serializer_class = PlanSerializer
@@ -276,6 +285,8 @@ class PlanVersionFilterSet(django_filters.FilterSet):
 class PlanVersionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Frozen submissions of the plans the caller may see (`?plan=<id>` narrows to one plan)."""
 
+    allowed_roles = REVIEW_READ_ROLES
+
     queryset = PlanVersion.objects.all()
     serializer_class = PlanVersionSerializer
     filterset_class = PlanVersionFilterSet
@@ -300,6 +311,8 @@ def _decide(viewset, review, data):
 
 class DepartmentReviewViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Department opinions of joint review rounds; a reviewer sees only its own department's."""
+
+    allowed_roles = REVIEW_READ_ROLES
 
     queryset = DepartmentReview.objects.select_related("review_round__plan__project", "department").order_by(
         "review_round__plan_id", "review_round__number", "pk"
@@ -338,6 +351,8 @@ class PreReviewCommentFilterSet(PlanPartFilterSet):
 class PreReviewCommentViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Departments' pre-review comments (联合审查办法 第八条); a department sees only its own."""
 
+    allowed_roles = REVIEW_READ_ROLES
+
     queryset = PreReviewComment.objects.select_related("plan__project", "department").order_by(
         "plan_id", "pk"
     )
@@ -359,6 +374,8 @@ class RevisionRequestFilterSet(PlanPartFilterSet):
 
 class RevisionRequestViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Itemised revision requests; staff mark them resolved, or still open, on a later version."""
+
+    allowed_roles = REVIEW_READ_ROLES
 
     queryset = RevisionRequest.objects.select_related("plan__project").order_by("plan_id", "pk")
     serializer_class = RevisionRequestSerializer
@@ -384,6 +401,8 @@ class PublicityCommentViewSet(WorkflowActionsMixin, ScopedViewSetMixin, viewsets
     """Comments received on the district's notices; the district's staff answer them (an accepted
     objection sends the plan back to revision and ends the notice), and publish each comment and answer
     after reading it, or decline to publish a comment with a reason (issue 9)."""
+
+    allowed_roles = REVIEW_READ_ROLES
 
     queryset = PublicComment.objects.select_related("publicity__plan__project").order_by("publicity_id", "pk")
     serializer_class = StaffCommentSerializer
