@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.html import format_html
@@ -82,9 +83,17 @@ class CalendarYearAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_confirm": request.user.is_administrator}
+        return super().changelist_view(request, extra_context=extra_context)
+
     def confirm_view(self, request):
         """Load a year's official schedule and mark it confirmed; its open deadlines are recomputed here when
         few, else by a background job whose page the message links to."""
+        if not request.user.is_administrator:
+            # The calendar counts every district's deadlines: administrators keep it (and only they may
+            # start the recompute job a large change needs).
+            raise PermissionDenied("只有系统管理员可以确认年度工作日历。")
         form = ScheduleUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -133,6 +142,10 @@ class WorkCalendarDayAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # years are written whole by seeding or by loading an official schedule
+
+    def has_change_permission(self, request, obj=None):
+        # Administrators only, as the year's confirmation: a changed day moves deadlines of every district.
+        return request.user.is_administrator and super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         return ["date", "source"] if obj is not None else []

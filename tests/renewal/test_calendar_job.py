@@ -382,3 +382,26 @@ def _fields(deadline) -> dict:
         "rule",
     ]
     return {name: getattr(deadline, name) for name in names}
+
+
+def test_only_administrators_edit_the_calendar_in_the_admin(admin_client):
+    """A staff account let into the admin site with every calendar permission still cannot change a day or
+    confirm a year: the calendar moves every district's deadlines, and only administrators may start the
+    recompute a large change needs (before, such a change failed half-way with a 403 from start_job)."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    client = Client()  # pytest-django's admin_client is its `client` signed in
+    staff = factories.user(Role.STAFF)
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="renewal"))
+    client.force_login(staff)
+    _deadlines(5)
+    assert _make_holiday(client).status_code == 403
+    assert WorkCalendarDay.objects.get(date=DAY).is_workday is True and not Job.objects.exists()
+    assert client.get(reverse("admin:renewal_calendaryear_confirm")).status_code == 403
+    listing = client.get(reverse("admin:renewal_calendaryear_changelist")).content.decode()
+    assert "加载官方放假安排" not in listing
+    assert "加载官方放假安排" in admin_client.get(reverse("admin:renewal_calendaryear_changelist")).content.decode()
+    assert admin_client.get(reverse("admin:renewal_calendaryear_confirm")).status_code == 200
