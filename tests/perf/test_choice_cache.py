@@ -206,7 +206,8 @@ def test_selects_and_inputs_are_the_same_html_as_django_writes(widget, value):
 def test_the_ledger_filter_form_is_the_same_html_as_django_writes(rf):
     ProjectFactory(implementing_entity=OrganizationFactory(kind=OrganizationKind.ENTITY, district=district()))
     request = rf.get(
-        "/projects/", {"stage": "submitted", "entity": "", "q": '老旧<小区>"', "received_on_after": "2025-13-01"}
+        "/projects/",
+        {"stage": "submitted", "entity": "", "q": '老旧<小区>"', "received_on_after": "2025-13-01"},
     )
     request.user = user(Role.STAFF)
     form = ProjectFilterSet(request.GET, queryset=Project.objects.all(), request=request).form
@@ -348,11 +349,15 @@ def test_entity_options_are_read_as_names_and_written_as_from_instances(rf):
 
     for name in ("甲<实施>&主体", '乙"主体', "丙主体"):
         ProjectFactory(
-            implementing_entity=OrganizationFactory(kind=OrganizationKind.ENTITY, district=district(), name=name)
+            implementing_entity=OrganizationFactory(
+                kind=OrganizationKind.ENTITY, district=district(), name=name
+            )
         )
     request = rf.get("/projects/", {"entity": ""})
     request.user = user(Role.ADMINISTRATOR, organization=None)
-    field = ProjectFilterSet(request.GET, queryset=Project.objects.all(), request=request).form.fields["entity"]
+    field = ProjectFilterSet(request.GET, queryset=Project.objects.all(), request=request).form.fields[
+        "entity"
+    ]
     with CaptureQueriesContext(connection) as captured:
         fast = field.widget.render("entity", "")
     (read,) = [q["sql"] for q in captured.captured_queries if "renewal_organization" in q["sql"]]

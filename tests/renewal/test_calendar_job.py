@@ -403,5 +403,8 @@ def test_only_administrators_edit_the_calendar_in_the_admin(admin_client):
     assert client.get(reverse("admin:renewal_calendaryear_confirm")).status_code == 403
     listing = client.get(reverse("admin:renewal_calendaryear_changelist")).content.decode()
     assert "加载官方放假安排" not in listing
-    assert "加载官方放假安排" in admin_client.get(reverse("admin:renewal_calendaryear_changelist")).content.decode()
+    assert (
+        "加载官方放假安排"
+        in admin_client.get(reverse("admin:renewal_calendaryear_changelist")).content.decode()
+    )
     assert admin_client.get(reverse("admin:renewal_calendaryear_confirm")).status_code == 200
