@@ -6,7 +6,7 @@ from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
-from django.db.models import F, Lookup, Prefetch, Q
+from django.db.models import F, Lookup, OuterRef, Prefetch, Q, Subquery
 
 from projects.choices import Stage
 from projects.models import IntakeOpinion, Project
@@ -53,25 +53,47 @@ class LedgerRow:
         return worst_of(self.deadlines)
 
 
+def looked_up(model, column: str, outer: str, key: str = "pk") -> Subquery:
+    """`column` of the `model` row whose `key` is the project's `outer`, as a scalar subquery.
+
+    A page of projects reads its related names this way, not by joins: with six joins PostgreSQL spent 2–9 ms
+    planning the page's query on each request (0.1–0.2 ms this way; issue 16), and with a LIMIT it evaluates
+    the subqueries for the page's rows only, after the sort."""
+    return Subquery(model.objects.filter(**{key: OuterRef(outer)}).order_by().values(column))
+
+
 # The values a row of the HTML ledger shows (templates/projects/project_list.html, `{% ledger_row %}`).
 LEDGER_PAGE_VALUES = (
     "pk",
     "district_id",
     "code",
     "name",
-    "district__name",
+    "district_name",
     "locality",
-    "category__name",
-    "sub_type__name",
+    "category_name",
+    "sub_type_name",
     "path",
     "stage",
     "library",
-    "implementing_entity__name",
-    "coordinating_entity__name",
+    "implementing_name",
+    "coordinating_name",
     "total_investment",
     "received_on",
     "admitted_on",
 )
+
+
+def _ledger_names() -> dict:
+    from projects.models import Category, SubType
+    from renewal.models import District, Organization
+
+    return {
+        "district_name": looked_up(District, "name", "district_id"),
+        "category_name": looked_up(Category, "name", "category_id"),
+        "sub_type_name": looked_up(SubType, "name", "sub_type_id"),
+        "implementing_name": looked_up(Organization, "name", "implementing_entity_id"),
+        "coordinating_name": looked_up(Organization, "name", "coordinating_entity_id"),
+    }
 
 
 @dataclass(slots=True)
@@ -87,7 +109,12 @@ class LedgerPageRow:
 
 def ledger_page_values(queryset):
     """A `ledger_queryset` (filtered, ordered) as the named values its HTML rows show."""
-    return queryset.prefetch_related(None).values_list(*LEDGER_PAGE_VALUES, named=True)
+    return (
+        queryset.prefetch_related(None)
+        .select_related(None)
+        .annotate(**_ledger_names())
+        .values_list(*LEDGER_PAGE_VALUES, named=True)
+    )
 
 
 def ledger_page_rows(values, open_deadlines, today=None) -> list[LedgerPageRow]:

@@ -77,18 +77,18 @@ def ledger_row(context, row) -> SafeString:
 def render_row(row, url_format: str) -> str:
     v = row.values
     url = url_format.format(v.pk)
-    district = escape(v.district__name)
+    district = escape(v.district_name)
     if len(row.districts) > 1:
         others = "、".join(name for pk, name in row.districts if pk != v.district_id)
         district += f'<div class="small text-muted" data-testid="cross-district">跨区：{escape(others)}</div>'
     if v.locality:
         district += f'<div class="small text-muted">{escape(v.locality)}</div>'
-    category = escape(v.category__name) if v.category__name else "—"
-    if v.sub_type__name:
-        category += f'<div class="small text-muted">{escape(v.sub_type__name)}</div>'
-    entity = escape(v.implementing_entity__name) if v.implementing_entity__name else "—"
-    if v.coordinating_entity__name:
-        entity += f'<div class="small text-muted">统筹：{escape(v.coordinating_entity__name)}</div>'
+    category = escape(v.category_name) if v.category_name else "—"
+    if v.sub_type_name:
+        category += f'<div class="small text-muted">{escape(v.sub_type_name)}</div>'
+    entity = escape(v.implementing_name) if v.implementing_name else "—"
+    if v.coordinating_name:
+        entity += f'<div class="small text-muted">统筹：{escape(v.coordinating_name)}</div>'
     badge, stage = STAGES[v.stage]
     worst = row.worst
     if worst is None:
