@@ -6,13 +6,13 @@ from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from projects.choices import ATTACHMENT_KINDS, GenerationMode, Opinion, Path
 from projects.models import AdmissionNotice, Category, CityPlanBatch, IntakeOpinion, Project, SubType
-from projects.selectors import open_deadlines_prefetch
+from projects.selectors import looked_up, open_deadlines_prefetch
 from projects.services import EDITABLE_FIELDS, decision_given
 from renewal.api.fields import ChoiceLabelField
 from renewal.attachments import validate_upload
@@ -175,23 +175,18 @@ class ProjectSerializer(serializers.ModelSerializer):
 # --- the list's rows without DRF's per-field machinery (issue 16) ------------------------------------
 
 
-def _looked_up(model, column: str, outer: str, key: str = "pk") -> Subquery:
-    """`column` of the `model` row whose `key` is the project's `outer`, as a scalar subquery."""
-    return Subquery(model.objects.filter(**{key: OuterRef(outer)}).order_by().values(column))
-
-
 # What ProjectSerializer reads beyond the project's own columns. As scalar subqueries, not joins: with six
 # joins PostgreSQL spent 3–9 ms planning the page's query on each request (0.1 ms this way; issue 16), and
 # with a LIMIT it evaluates them for the page's rows only, after any sort.
 LOOKED_UP = {
-    "district_code": _looked_up(District, "code", "district_id"),
-    "district_name": _looked_up(District, "name", "district_id"),
-    "category_code": _looked_up(Category, "code", "category_id"),
-    "category_name": _looked_up(Category, "name", "category_id"),
-    "sub_type_name": _looked_up(SubType, "name", "sub_type_id"),
-    "coordinating_entity_name": _looked_up(Organization, "name", "coordinating_entity_id"),
-    "implementing_entity_name": _looked_up(Organization, "name", "implementing_entity_id"),
-    "admission_notice_number": _looked_up(AdmissionNotice, "number", "pk", key="project"),
+    "district_code": looked_up(District, "code", "district_id"),
+    "district_name": looked_up(District, "name", "district_id"),
+    "category_code": looked_up(Category, "code", "category_id"),
+    "category_name": looked_up(Category, "name", "category_id"),
+    "sub_type_name": looked_up(SubType, "name", "sub_type_id"),
+    "coordinating_entity_name": looked_up(Organization, "name", "coordinating_entity_id"),
+    "implementing_entity_name": looked_up(Organization, "name", "implementing_entity_id"),
+    "admission_notice_number": looked_up(AdmissionNotice, "number", "pk", key="project"),
     # Few projects are 跨区: the districts' query is made only for a page that has one.
     "lists_districts": Exists(Project.districts.through.objects.filter(project_id=OuterRef("pk"))),
 }
