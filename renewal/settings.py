@@ -111,7 +111,11 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}",
+        # docker-compose.yml keeps connections for 60 s: a new PostgreSQL connection per request (and the
+        # backend's catalogue lookups for every table it touches) was a third of a typical page's time at
+        # city scale (issue 16). A kept connection is checked before each request reuses it.
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
