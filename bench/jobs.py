@@ -146,12 +146,21 @@ def run(scale: str, user):
 
     n = 1_000 if scale == "quick" else 10_000
     content = import_file(n)
-    with rolled_back():
-        parse_s, parse_q, result = measure(lambda: importing.parse_workbook(io.BytesIO(content), actor=user))
-        assert result.ok, result.errors[:3]
-        write_s, write_q, _ = measure(
-            lambda: importing.import_rows(result, actor=user, library=Library.RESERVE, source_name="bench")
-        )
+    # Best of three, as for the export: one run on a machine shared with other work varied by ±1 s.
+    runs = []
+    for _ in range(3):
+        with rolled_back():
+            parse_s, parse_q, result = measure(
+                lambda: importing.parse_workbook(io.BytesIO(content), actor=user)
+            )
+            assert result.ok, result.errors[:3]
+            write_s, write_q, _ = measure(
+                lambda result=result: importing.import_rows(
+                    result, actor=user, library=Library.RESERVE, source_name="bench"
+                )
+            )
+        runs.append((parse_s + write_s, parse_s, write_s, parse_q + write_q))
+    _, parse_s, write_s, import_q = min(runs)
     with rolled_back():
 
         def parse_and_write():
@@ -165,7 +174,7 @@ def run(scale: str, user):
             f"{parse_s + write_s:.1f} s (parse {parse_s:.1f} s, write {write_s:.1f} s) · peak {mb:.0f} MB",
             "",
             "",
-            parse_q + write_q,
+            import_q,
         )
     )
 

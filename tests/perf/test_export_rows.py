@@ -5,13 +5,17 @@ number formats, the 跨区 districts, and the light the HTML ledger shows."""
 import datetime
 import io
 import re
+import zipfile
+from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl.utils.exceptions import IllegalCharacterError
 
-from projects.export import ledger_workbook, streamed_ledger_rows
+from projects import export
+from projects.export import ExportRow, ledger_workbook, streamed_ledger_rows
 from projects.selectors import describe_light, ledger_queryset
 from renewal import calendar as workdays
 from renewal.choices import Role
@@ -216,3 +220,74 @@ def test_export_queries_grow_only_per_chunk_not_per_row(staff):
     # A deadline due long after the others, in the last chunk: one more snapshot, that covers it.
     factories.open_project_deadline(projects[-1], workdays.add_calendar_years(workdays.today(), 2), amount=5)
     assert export_queries(staff, 10) == many + 1 + 2
+
+
+def sheet_files(rows, monkeypatch, *, directly: bool) -> dict[str, bytes]:
+    """{zip member: bytes} of the ledger workbook written with or without `_RowWriter`."""
+    monkeypatch.setattr(export, "WRITE_ROWS_DIRECTLY", directly)
+    out = io.BytesIO()
+    ledger_workbook(iter(rows), "海淀区城市更新项目库台账").save(out)
+    with zipfile.ZipFile(out) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if not name.startswith("docProps")}
+
+
+def export_row(**changes) -> ExportRow:
+    base = ExportRow(
+        "110108-2025-0001",
+        "学院路老旧小区综合整治",
+        "海淀区（跨区：西城区）",
+        "居住类",
+        "老旧小区综合整治",
+        "实施方案联合审查类",
+        "储备项目",
+        "储备项目库",
+        "海淀甲实施公司",
+        "海淀乙统筹街道",
+        Decimal("12000.00"),
+        D("2025-03-03"),
+        D("2025-04-01"),
+        "入库联合审查：逾期61个工作日",
+    )
+    return base._replace(**changes)
+
+
+def test_rows_written_directly_are_the_bytes_openpyxl_writes(monkeypatch):
+    """Issue 16: `_RowWriter` formats the data rows itself (0.67× → see the module); the files are
+    byte for byte those of openpyxl's cell writer, the awkward values included (they go through it)."""
+    rows = [
+        export_row(),
+        export_row(code=None, implementing_entity=None, total_investment=None, admitted_on=None, light=None),
+        export_row(name="A & B <楼宇> \"更新\" 'x'", total_investment=Decimal("0.01")),
+        export_row(name="=SUM(A1:A2)", category="#N/A", sub_type="="),  # formula- and error-like text
+        export_row(name="  前后有空格 ", district="", path="\n"),  # space-preserving and empty text
+        export_row(name="长" * 40000),  # cut at 32,767 characters by openpyxl
+        export_row(total_investment=Decimal("123456789012.34"), received_on=D("1900-01-15")),
+        export_row(total_investment=Decimal("0.00"), coordinating_entity=7, light=1.5),  # other types
+        export_row(received_on=datetime.datetime(2025, 3, 3, 12, 30)),  # a datetime in a date column
+        export_row(name="第二行\n换行", total_investment=Decimal("33.333333")),
+    ]
+    direct = sheet_files(rows, monkeypatch, directly=True)
+    assert direct == sheet_files(rows, monkeypatch, directly=False)
+    assert b"&lt;\xe6\xa5\xbc\xe5\xae\x87&gt;" in direct["xl/worksheets/sheet1.xml"]
+
+
+def test_rows_written_directly_bypass_openpyxl_cells(monkeypatch):
+    """Fails without `_RowWriter`: ordinary rows make no openpyxl cell of their own."""
+    made = []
+    original = export.write_cell
+
+    def counted(*args, **kwargs):
+        made.append(args[2].coordinate)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(export, "write_cell", counted)
+    out = io.BytesIO()
+    ledger_workbook(iter([export_row()] * 50), "台账").save(out)
+    assert made == []
+    assert openpyxl.load_workbook(out).active.max_row == 53
+
+
+def test_an_illegal_character_is_refused_as_openpyxl_refuses_it(monkeypatch):
+    for directly in (True, False):
+        with pytest.raises(IllegalCharacterError):
+            sheet_files([export_row(name="控制\x01字符")], monkeypatch, directly=directly)

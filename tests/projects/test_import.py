@@ -428,6 +428,14 @@ def test_a_failure_while_writing_audit_events_leaves_no_project(db, monkeypatch)
         raise RuntimeError("audit storage unavailable")
 
     monkeypatch.setattr(AuditEvent.objects, "bulk_create", broken_bulk_create)
+    copy_insert = importing._copy_insert
+
+    def broken_copy(objs, **kwargs):  # PostgreSQL writes the events with COPY (issue 16)
+        if objs and isinstance(objs[0], AuditEvent):
+            raise RuntimeError("audit storage unavailable")
+        return copy_insert(objs, **kwargs)
+
+    monkeypatch.setattr(importing, "_copy_insert", broken_copy)
     with pytest.raises(RuntimeError):
         importing.import_rows(result, actor=None, library=Library.RESERVE, source_name="x.xlsx")
 
