@@ -1160,5 +1160,16 @@ def register_job():
     from renewal.jobs import JobKind, register_job_kind
 
     register_job_kind(
-        JobKind(IMPORT_JOB, "入库项目清单导入", run_import_job, (Role.STAFF, Role.ADMINISTRATOR))
+        JobKind(
+            IMPORT_JOB,
+            "入库项目清单导入",
+            run_import_job,
+            (Role.STAFF, Role.ADMINISTRATOR),
+            describe=describe_job,
+        )
     )
+
+
+def describe_job(job) -> list[tuple[str, str]]:
+    """The job page's 参数: the list's file and its import batch."""
+    return [("清单文件", job.params.get("file") or "—"), ("导入批次", f"第{job.params.get('batch')}号")]

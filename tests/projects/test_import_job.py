@@ -72,6 +72,8 @@ def test_the_job_commits_with_progress_to_100_and_lists_what_it_created(client, 
     assert batch.status == ImportStatus.COMMITTED and batch.row_count == 2
     page = client.get(reverse("job_detail", args=[job.pk])).content.decode()
     assert "入库项目清单导入" in page and "共2行" in page
+    assert "清单文件</dt>" in page and batch.original_name in page and f"第{batch.pk}号" in page
+    assert "已导入 2 个项目，总投资 12.5 亿元" in page and "batch：" not in page
     content = b"".join(client.get(reverse("job_download", args=[job.pk])).streaming_content)
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
