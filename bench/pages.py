@@ -234,10 +234,18 @@ def main():
     )
     parser.add_argument("--only", default="", help="only the pages whose path contains this text")
     parser.add_argument("--no-jobs", action="store_true", help="pages only: no export, import, sweep")
+    parser.add_argument("--jobs-only", action="store_true", help="the export, import and sweep table only")
     options = parser.parse_args()
     rounds = options.rounds or (7 if options.scale == "quick" else 15)
     prepare(options.scale, options.keep)
     from projects.models import Project
+    from renewal.models import User
+
+    if options.jobs_only:
+        from bench import jobs
+
+        jobs.print_table(jobs.run(options.scale, User.objects.get(username="bench_admin")))
+        return
 
     project = (
         Project.objects.filter(district__code="110108").order_by("pk").values_list("pk", flat=True).first()
@@ -295,7 +303,6 @@ def main():
         print(f"| `{path}` | {user} | {rate:.0f} | {bare_rate:.0f} | {rate / bare_rate:.2f}× |")
     if not options.no_jobs and not options.only:
         from bench import jobs
-        from renewal.models import User
 
         print(f"\n{options.scale}: export, import and the calendar work (bench/jobs.py; writes rolled back)")
         jobs.print_table(jobs.run(options.scale, User.objects.get(username="bench_admin")))
