@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -158,8 +158,11 @@ def moderation_counts(user) -> dict:
     """What waits for this user's moderation, for links from other pages (the review inbox)."""
     if user.effective_role not in MODERATION_ROLES:
         return {}
-    visible = PublicComment.objects.visible_to(user)
-    return {value: visible.filter(QUEUES[value][1]).count() for value in ("received", "answers")}
+    # One aggregate over the scope's joins, not a COUNT per queue (issue 16: 4–5 ms of the staff's inbox).
+    queues = ("received", "answers")
+    return PublicComment.objects.visible_to(user).aggregate(
+        **{value: Count("pk", filter=QUEUES[value][1]) for value in queues}
+    )
 
 
 class ModerationView(RoleRequiredMixin, View):
