@@ -18,11 +18,10 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 
 from projects.choices import Library, Path, Stage
-from renewal.choices import DeadlineRule, Light
+from renewal.deadline_html import PROVISIONAL, open_light
 
 register = template.Library()
 
-PROVISIONAL = '<span class="badge text-bg-light border ms-1" title="涉及尚未确认的年度日历">暂定</span>'
 STAGES = {stage.value: (stage.badge, escape(str(stage.label))) for stage in Stage}
 PATHS = {value: escape(str(label)) for value, label in Path.choices}
 LIBRARIES = {value: escape(str(label)) for value, label in Library.choices}
@@ -30,20 +29,8 @@ CENT = Decimal("0.01")
 
 
 def _badge(light, deadline) -> str:
-    colour = Light(light.light)
-    if colour == Light.RED:
-        text = f"逾期{light.working_days_overdue}个工作日"
-    elif deadline.rule == DeadlineRule.CALENDAR_YEARS:
-        text = f"{date_format(deadline.due_date, 'Y年n月j日')}前"
-    elif light.working_days_left == 0:
-        text = "今日到期"
-    else:
-        text = f"剩{light.working_days_left}个工作日"
-    badge = (
-        f'<span class="badge text-bg-{colour.badge}" data-light="{colour.value}">'
-        f'<span class="light light-{colour.value}"></span>{escape(text)}</span>'
-    )
-    return badge + PROVISIONAL if deadline.provisional else badge
+    html = open_light(light, deadline)
+    return html + PROVISIONAL if deadline.provisional else html
 
 
 def light_badge(row) -> SafeString:

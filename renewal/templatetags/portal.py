@@ -20,6 +20,16 @@ def event_state(code, action="") -> str:
     return event_state_label(action or "", code)
 
 
+@register.simple_tag
+def deadline_row(row, compact=False):
+    """One row of includes/deadline_table.html, written in Python (renewal/deadline_html.py; issue 16)."""
+    from django.utils.safestring import mark_safe
+
+    from renewal.deadline_html import deadline_row as write
+
+    return mark_safe(write(row, bool(compact)))  # every value escaped there
+
+
 @register.simple_tag(takes_context=True)
 def linked_deadline_rows(context, rows):
     """The deadline rows with links to their objects and projects for the signed-in viewer; rows a view
