@@ -12,10 +12,10 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from projects.templatetags.ledger_rows import light_badge
+from renewal.deadline_html import format_html_fast as format_html
 from review.choices import PlanState
 
 register = template.Library()

@@ -109,3 +109,17 @@ def test_the_deadline_table_writes_its_rows_in_python(monkeypatch):
     )
     html = render_to_string("includes/deadline_table.html", {"rows": rows()[:3]})
     assert len(written) == 3 and html.count("<tr data-deadline=") == 3
+
+
+def test_the_fast_format_html_escapes_as_django_does():
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from renewal.deadline_html import format_html_fast
+
+    args = ('<a href="x">&\'', mark_safe("<b>safe</b>"), 12, gettext_lazy("已完成"), None, 1.5)
+    template = "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{k}</td>"
+    fast = format_html_fast(template, *args, k="<k>")
+    assert fast == format_html(template, *args, k="<k>")
+    assert hasattr(fast, "__html__")
