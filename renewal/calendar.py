@@ -116,7 +116,7 @@ class WorkCalendar:
         return LightAnswer(Light.YELLOW if left <= warning else Light.GREEN, left, 0)
 
 
-def _window_for(days: int) -> int:
+def window_for(days: int) -> int:
     # Long holidays add at most ~12 non-working days per 20 working days; the loop widens if needed.
     return days * 2 + 30
 
@@ -125,7 +125,7 @@ def add_working_days(start: datetime.date, days: int) -> WorkdayAnswer:
     """The due date `days` working days after `start` (the start day itself not counted)."""
     if days < 0:
         raise ValueError("工作日天数不能为负数")
-    span = _window_for(days)
+    span = window_for(days)
     while True:
         answer = WorkCalendar(start, start + datetime.timedelta(days=span)).add(start, days)
         if answer is not None:

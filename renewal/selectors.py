@@ -1,5 +1,6 @@
 """Reads that are more than a filter."""
 
+import datetime
 from dataclasses import dataclass
 
 from renewal import calendar as workdays
@@ -18,14 +19,15 @@ class DeadlineRow:
     linked: bool = False
 
 
-def deadlines_with_lights(deadlines, today=None, viewer=None) -> list[DeadlineRow]:
+def deadlines_with_lights(deadlines, today=None, viewer=None, snapshot=None) -> list[DeadlineRow]:
     """Attach a traffic light to each deadline with one calendar snapshot for the whole list; with a
     viewer, also the links to each duty's object and project that the viewer may follow."""
     deadlines = list(deadlines)
     today = today or workdays.today()
     if not deadlines:
         return []
-    snapshot = workdays.snapshot_for([d.due_date for d in deadlines], today)
+    if snapshot is None or not all(snapshot.covers(d) for d in (today, *(d.due_date for d in deadlines))):
+        snapshot = workdays.snapshot_for([d.due_date for d in deadlines], today)
     rows = [DeadlineRow(d, snapshot.light(d.due_date, today)) for d in deadlines]
     if viewer is not None:
         attach_links(rows, viewer)
@@ -64,10 +66,21 @@ def worst_of(rows: list[DeadlineRow]) -> DeadlineRow | None:
     )
 
 
-def light_counts(open_deadlines, today=None) -> dict:
+def home_snapshot(deadlines, today) -> workdays.WorkCalendar:
+    """One calendar snapshot for a page that counts lights and lights a few rows (the home pages): it covers
+    the rows' due dates and the yellow boundary's window after today (two queries instead of four)."""
+    from django.conf import settings
+
+    window = workdays.window_for(settings.DEADLINE_WARNING_WORKDAYS)
+    horizon = today + datetime.timedelta(days=window)  # calendar days: the snapshot's span, not a deadline
+    return workdays.snapshot_for([d.due_date for d in deadlines] + [horizon], today)
+
+
+def light_counts(open_deadlines, today=None, snapshot=None) -> dict:
     """How many open deadlines are red, yellow and green, counted in the database (no row limit).
 
-    The yellow boundary is one date (the N-th working day after today), so three comparisons suffice.
+    The yellow boundary is one date (the N-th working day after today), so three comparisons suffice; a
+    page that lights rows too may pass the snapshot it made for them (`home_snapshot`).
     """
     from django.conf import settings
     from django.db.models import Count, Q
@@ -75,7 +88,10 @@ def light_counts(open_deadlines, today=None) -> dict:
     from renewal.choices import Light
 
     today = today or workdays.today()
-    boundary = workdays.add_working_days(today, settings.DEADLINE_WARNING_WORKDAYS).due
+    answer = snapshot.add(today, settings.DEADLINE_WARNING_WORKDAYS) if snapshot is not None else None
+    if answer is None or not snapshot.covers(today):
+        answer = workdays.add_working_days(today, settings.DEADLINE_WARNING_WORKDAYS)
+    boundary = answer.due
     counts = open_deadlines.aggregate(
         red=Count("due_date", filter=Q(due_date__lt=today)),
         yellow=Count("due_date", filter=Q(due_date__gte=today, due_date__lte=boundary)),

@@ -23,7 +23,7 @@ from renewal.filtersets import DEADLINE_STATE_FILTERS, AuditEventFilterSet, Dead
 from renewal.forms import WorkdayForm
 from renewal.links import object_urls
 from renewal.models import AuditEvent, CalendarYear, Deadline, WorkCalendarDay
-from renewal.selectors import deadlines_with_lights, light_counts
+from renewal.selectors import deadlines_with_lights, home_snapshot, light_counts
 from renewal.services import record_event
 
 
@@ -87,10 +87,11 @@ class HomeView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         open_deadlines = Deadline.objects.visible_to(user).open()
-        counts = light_counts(open_deadlines)
-        rows = deadlines_with_lights(
-            open_deadlines.select_related("district", "responsible_organization")[:10], viewer=user
-        )
+        first = list(open_deadlines.select_related("district", "responsible_organization")[:10])
+        today = workdays.today()
+        snapshot = home_snapshot(first, today)  # one calendar read for the counts and the rows
+        counts = light_counts(open_deadlines, today=today, snapshot=snapshot)
+        rows = deadlines_with_lights(first, today=today, viewer=user, snapshot=snapshot)
         events = list(AuditEvent.objects.visible_to(user).select_related("district")[:10])
         context.update(
             deadlines=rows,

@@ -123,3 +123,32 @@ def test_the_fast_format_html_escapes_as_django_does():
     fast = format_html_fast(template, *args, k="<k>")
     assert fast == format_html(template, *args, k="<k>")
     assert hasattr(fast, "__html__")
+
+
+@pytest.mark.django_db
+def test_a_home_page_reads_the_calendar_once_and_counts_as_before(client):
+    """Issue 16: the counts and the ten rows share one calendar snapshot (two queries, not four); the
+    counts are those light_counts gives on its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from renewal.choices import Role
+    from renewal.models import Deadline
+    from renewal.selectors import light_counts
+    from tests.factories import user
+    from tests.projects.factories import ProjectFactory, open_project_deadline
+
+    staff = user(Role.STAFF)
+    today = timezone.localdate()
+    for start, amount in ((today - datetime.timedelta(days=60), 10), (today, 2), (today, 30)):
+        open_project_deadline(ProjectFactory(), start, amount=amount)
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+    calendar_reads = [q for q in captured.captured_queries if "renewal_workcalendarday" in q["sql"]]
+    assert len(calendar_reads) == 1
+    alone = light_counts(Deadline.objects.visible_to(staff).open())
+    assert response.context["light_counts"] == [
+        (light, alone[light]) for light in (Light.RED, Light.YELLOW, Light.GREEN)
+    ]
+    assert sorted(alone.values()) == [1, 1, 1]
