@@ -366,3 +366,23 @@ def test_entity_options_are_read_as_names_and_written_as_from_instances(rf):
     field.widget.choices = field.choices
     assert field.widget.render("entity", "") == fast
     assert fast.count("<option") == 4 and "甲&lt;实施&gt;&amp;主体" in fast
+
+
+def test_postgresql_joins_a_districts_projects_off_an_index():
+    """The staff's review inbox counts the district's plans by joining them to the district's projects: a
+    bitmap scan of the projects' pages (10 ms at 12,000 projects); now an index-only scan of
+    (district, id)."""
+    from review.models import ImplementationPlan
+
+    need_postgresql()
+    ProjectFactory()
+    staff = user(Role.STAFF)
+    queryset = ImplementationPlan.objects.filter(project__district=staff.district).values("pk")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("EXPLAIN SELECT count(*) FROM (" + sql + ") counted", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using project_district_id" in plan, plan
